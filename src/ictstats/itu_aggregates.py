@@ -1,0 +1,374 @@
+"""Table-driven parser for every edition of ITU's "Key ICT indicator aggregates" workbooks.
+
+Where it sits: sources (verified file) -> **parse** -> validate -> warehouse.
+
+All knowledge of the workbooks lives in `layouts/itu_aggregates.yaml`. The parser scans each
+sheet top to bottom with a small state machine: unit labels, breakdown labels (Total/Urban/...)
+and the year header persist until replaced, a block title in column A names the series, and
+each entity row yields one observation per value cell. Blocks are found by their labels, never
+by row numbers, so a block that moves still parses; a label, number or text that the layout does
+not explain stops the parse with the workbook, sheet and cell.
+
+The breakdown sheets repeat the totals of the first sheets (e.g. World Internet use appears on
+four sheets). The first sheet in layout order holds the published observation; the repeats are
+returned as `duplicate_cells` so that a check can show where the publisher disagrees with itself
+(the Nov 2025 `By gender` SIDS mobile-ownership total is such a case).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from ictstats.errors import LayoutError
+from ictstats.workbook import Grid, cell_ref, column_letter, read_sheets
+
+KEY = ["series", "entity", "sex", "area", "age", "year", "unit"]
+TOTAL = {"sex": "_T", "area": "_T", "age": "_T"}
+MISSING_MARKERS = {"n/a"}
+YEAR_RANGE = range(1990, 2101)
+_YEAR_TEXT = re.compile(r"^(\d{4})(\*?)$")
+_TITLE_YEAR = re.compile(r",\s*(\d{4})$")
+
+
+def normalise_label(text: str) -> str:
+    """Compare labels the way a reader does: no footnote stars, single spaces, any case."""
+    return " ".join(text.replace("*", "").split()).casefold()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The parsed contents of `layouts/itu_aggregates.yaml`."""
+
+    series_titles: dict[str, str]
+    title_unit_suffixes: list[re.Pattern[str]]
+    unit_labels: dict[str, str]
+    breakdown_labels: dict[str, dict[str, str]]
+    entity_labels: dict[str, str]
+    sheet_title_patterns: list[re.Pattern[str]]
+    notes_patterns: list[re.Pattern[str]]
+    layouts: dict[str, dict[str, Any]]
+
+    def layout(self, name: str) -> dict[str, Any]:
+        if name not in self.layouts:
+            raise KeyError(f"unknown ITU aggregates layout {name!r}; known: {sorted(self.layouts)}")
+        return self.layouts[name]
+
+
+@cache
+def load_vocabulary() -> Vocabulary:
+    text = (Path(__file__).parent / "layouts" / "itu_aggregates.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+
+    def keyed(mapping: dict[str, Any]) -> dict[str, Any]:
+        return {normalise_label(k): v for k, v in mapping.items()}
+
+    return Vocabulary(
+        series_titles=keyed(raw["series_titles"]),
+        title_unit_suffixes=[re.compile(p) for p in raw["title_unit_suffixes"]],
+        unit_labels=keyed(raw["unit_labels"]),
+        breakdown_labels=keyed(raw["breakdown_labels"]),
+        entity_labels=keyed(raw["entity_labels"]),
+        sheet_title_patterns=[re.compile(p) for p in raw["sheet_title_patterns"]],
+        notes_patterns=[re.compile(p) for p in raw["notes_patterns"]],
+        layouts=raw["layouts"],
+    )
+
+
+def layout_names() -> list[str]:
+    return sorted(load_vocabulary().layouts)
+
+
+@dataclass
+class _SheetState:
+    """What the rows read so far say about the columns of the rows still to come."""
+
+    units: dict[int, tuple[str, str]] = field(default_factory=dict)  # col -> (label, unit)
+    breakdowns: dict[int, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    years: dict[int, tuple[int, bool]] = field(default_factory=dict)  # col -> (year, estimate)
+    segment_start: dict[int, int] = field(default_factory=dict)  # year col -> first col of run
+    series: str | None = None
+    title: str | None = None
+    block_year: int | None = None
+    in_notes: bool = False
+
+
+def _nearest_left(mapping: dict[int, Any], col: int, floor: int = 0) -> Any | None:
+    """Value of the closest key at or left of `col` (not left of `floor`): labels span rightwards."""
+    keys = [k for k in mapping if floor <= k <= col]
+    return mapping[max(keys)] if keys else None
+
+
+@dataclass
+class _SheetParser:
+    vocab: Vocabulary
+    workbook: str
+    sheet: str
+    default_unit: str | None
+    state: _SheetState = field(default_factory=_SheetState)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    blocks_seen: dict[str, str] = field(default_factory=dict)  # series -> first title cell
+    version_notes: list[str] = field(default_factory=list)
+
+    def fail(self, row: int, col: int | None, problem: str) -> LayoutError:
+        cell = cell_ref(row, col) if col is not None else f"row {row + 1}"
+        return LayoutError(self.workbook, self.sheet, cell, problem)
+
+    # -- row dispatch ---------------------------------------------------------------------
+    def parse(self, grid: Grid) -> None:
+        for r, row in enumerate(grid):
+            first = row[0] if row else ""
+            rest = [(c, v) for c, v in enumerate(row[1:], start=1) if v not in ("", None)]
+            if first in ("", None):
+                if rest:
+                    self._header_cells(r, rest)
+                continue
+            if not isinstance(first, str):
+                raise self.fail(r, 0, f"expected a label in column A, found the number {first!r}")
+            self._labelled_row(r, first, rest)
+
+    def _labelled_row(self, r: int, text: str, rest: list[tuple[int, Any]]) -> None:
+        key = normalise_label(text)
+        vocab = self.vocab
+        if key in vocab.entity_labels and not self.state.in_notes:
+            self._data_row(r, vocab.entity_labels[key], text, rest)
+            return
+        title, block_year = self._split_title(key)
+        if title in vocab.series_titles:
+            self._block_title(r, vocab.series_titles[title], text, block_year)
+            if rest:
+                self._header_cells(r, rest)
+            return
+        if any(p.search(key) for p in vocab.sheet_title_patterns) and not rest:
+            return
+        if any(p.search(key) for p in vocab.notes_patterns):
+            self.state.in_notes = True
+            return
+        if self.state.in_notes and not rest:
+            if key.startswith(("version ", "updated:")):
+                self.version_notes.append(" ".join(text.split()))
+            return
+        raise self.fail(
+            r,
+            0,
+            f"unknown label {text!r}: not a block title, entity or note known to the layout "
+            "(add it to layouts/itu_aggregates.yaml if the publisher introduced it)",
+        )
+
+    def _split_title(self, key: str) -> tuple[str, int | None]:
+        year = None
+        match = _TITLE_YEAR.search(key)
+        if match:
+            year, key = int(match.group(1)), key[: match.start()].strip()
+        for suffix in self.vocab.title_unit_suffixes:
+            key = suffix.sub("", key).strip()
+        return key, year
+
+    def _block_title(self, r: int, series: str, text: str, block_year: int | None) -> None:
+        state = self.state
+        state.series, state.title, state.in_notes = series, " ".join(text.split()), False
+        state.block_year = block_year
+        if block_year is not None:  # a single-year table has no year row of its own
+            state.years, state.segment_start = {}, {}
+        self.blocks_seen.setdefault(series, cell_ref(r, 0))
+
+    # -- header rows: years, unit labels, breakdown labels ----------------------------------
+    def _header_cells(self, r: int, cells: list[tuple[int, Any]]) -> None:
+        years: dict[int, tuple[int, bool]] = {}
+        breakdowns: dict[int, tuple[str, dict[str, str]]] = {}
+        for c, value in cells:
+            year = self._as_year(value)
+            if year is not None:
+                years[c] = year
+                continue
+            if not isinstance(value, str):
+                raise self.fail(r, c, f"expected a year or a label in a header row, found {value!r}")
+            key = normalise_label(value)
+            if key in self.vocab.unit_labels:
+                self.state.units[c] = (value.strip(), self.vocab.unit_labels[key])
+            elif key in self.vocab.breakdown_labels:
+                breakdowns[c] = (" ".join(value.split()), self.vocab.breakdown_labels[key])
+            else:
+                raise self.fail(
+                    r, c, f"unknown header label {value!r}: not a year, unit or breakdown label"
+                )
+        if years:
+            self._set_years(years)
+        if breakdowns:
+            self.state.breakdowns = breakdowns
+        self.state.in_notes = False
+
+    def _as_year(self, value: Any) -> tuple[int, bool] | None:
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int | float) and float(value).is_integer():
+            return (int(value), False) if int(value) in YEAR_RANGE else None
+        if isinstance(value, str):
+            match = _YEAR_TEXT.match(value.strip())
+            if match and int(match.group(1)) in YEAR_RANGE:
+                return int(match.group(1)), match.group(2) == "*"  # '2019*' = ITU estimate
+        return None
+
+    def _set_years(self, years: dict[int, tuple[int, bool]]) -> None:
+        state = self.state
+        state.years, state.block_year, state.segment_start = years, None, {}
+        start = None
+        for c in sorted(years):
+            if start is None or c - 1 not in years:
+                start = c
+            state.segment_start[c] = start
+
+    # -- data rows ------------------------------------------------------------------------
+    def _data_row(self, r: int, entity: str, label: str, cells: list[tuple[int, Any]]) -> None:
+        state = self.state
+        if state.series is None:
+            raise self.fail(r, 0, f"entity row {label.strip()!r} before any block title")
+        for c, value in cells:
+            if isinstance(value, str) and normalise_label(value) in MISSING_MARKERS:
+                continue
+            year, estimate, breakdown = self._column_meaning(r, c)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise self.fail(
+                    r, c, f"text {value!r} in a numeric cell; expected a number or 'N/A'"
+                )
+            unit_label, unit = self._unit_at(r, c)
+            self.records.append(
+                {
+                    "series": state.series,
+                    "entity": entity,
+                    **TOTAL,
+                    **breakdown[1],
+                    "year": year,
+                    "value": float(value),
+                    "unit": unit,
+                    "obs_status": "E" if estimate else "A",
+                    "source_location": f"{self.sheet}!{cell_ref(r, c)}",
+                    "sheet": self.sheet,
+                    "block_title": state.title,
+                    "entity_label": " ".join(label.split()),
+                    "breakdown_label": breakdown[0],
+                    "unit_label": unit_label,
+                }
+            )
+
+    def _column_meaning(self, r: int, c: int) -> tuple[int, bool, tuple[str, dict[str, str]]]:
+        state = self.state
+        total = ("Total", {})
+        if state.block_year is not None:
+            breakdown = state.breakdowns.get(c)
+            if breakdown is None:
+                raise self.fail(r, c, "value in a single-year table without a breakdown label")
+            return state.block_year, False, breakdown
+        if c not in state.years:
+            raise self.fail(
+                r, c, f"value in column {column_letter(c)}, which has no year in the header row"
+            )
+        year, estimate = state.years[c]
+        if not state.breakdowns:
+            return year, estimate, total
+        breakdown = _nearest_left(state.breakdowns, c, floor=state.segment_start[c])
+        if breakdown is None:
+            raise self.fail(r, c, "value column has no Total/Female/Male/... label above it")
+        return year, estimate, breakdown
+
+    def _unit_at(self, r: int, c: int) -> tuple[str, str]:
+        found = _nearest_left(self.state.units, c)
+        if found is not None:
+            return found
+        if self.default_unit is not None:
+            return "", self.default_unit
+        raise self.fail(r, c, "no unit label applies to this column and the sheet has no default")
+
+
+@dataclass
+class ParsedWorkbook:
+    """One edition's workbook: published observations, cross-sheet repeats, footer versions."""
+
+    observations: pd.DataFrame
+    duplicate_cells: pd.DataFrame
+    version_notes: list[str]
+    block_rows: pd.DataFrame  # rows per (sheet, series): the layout's fingerprint
+
+
+def parse_itu_aggregates(path: Path, layout: str, workbook_name: str | None = None) -> ParsedWorkbook:
+    """Parse one ITU aggregates workbook with the named layout."""
+    vocab = load_vocabulary()
+    spec = vocab.layout(layout)
+    name = workbook_name or path.name
+    grids = read_sheets(path, list(spec["sheets"]))
+    frames, versions = [], []
+    for sheet, sheet_spec in spec["sheets"].items():
+        parser = _SheetParser(vocab, name, sheet, sheet_spec.get("default_unit"))
+        parser.parse(grids[sheet])
+        _check_blocks(parser, sheet_spec["blocks"])
+        frames.append(_unique_within_blocks(parser))
+        versions.extend(v for v in parser.version_notes if v not in versions)
+    cells = pd.concat(frames, ignore_index=True)
+    return _split_published(cells, versions)
+
+
+def _check_blocks(parser: _SheetParser, expected: list[str]) -> None:
+    missing = [s for s in expected if s not in parser.blocks_seen]
+    if missing:
+        raise LayoutError(
+            parser.workbook,
+            parser.sheet,
+            None,
+            f"block(s) {missing} not found; blocks found: {sorted(parser.blocks_seen)}",
+        )
+    extra = {s: cell for s, cell in parser.blocks_seen.items() if s not in expected}
+    if extra:
+        series, cell = next(iter(extra.items()))
+        raise LayoutError(
+            parser.workbook,
+            parser.sheet,
+            cell,
+            f"block {series!r} is not part of this layout's sheet; is this a newer edition? "
+            "Register it with its own layout.",
+        )
+    empty = [s for s in expected if not any(rec["series"] == s for rec in parser.records)]
+    if empty:
+        raise LayoutError(
+            parser.workbook,
+            parser.sheet,
+            parser.blocks_seen[empty[0]],
+            f"block {empty[0]!r} has no values",
+        )
+
+
+def _unique_within_blocks(parser: _SheetParser) -> pd.DataFrame:
+    """A key twice in one block is a layout fault; twice in a sheet can be a legitimate repeat
+    (the Jan 2022 sex and age tables share their Total column)."""
+    frame = pd.DataFrame.from_records(parser.records)
+    dup = frame[frame.duplicated([*KEY, "block_title"], keep=False)]
+    if not dup.empty:
+        first = dup.sort_values(KEY).head(2)["source_location"].tolist()
+        raise LayoutError(
+            parser.workbook,
+            parser.sheet,
+            first[-1].split("!")[-1],
+            f"the same observation appears twice in one block ({' and '.join(first)}): "
+            "a duplicated block or year column",
+        )
+    return frame
+
+
+def _split_published(cells: pd.DataFrame, versions: list[str]) -> ParsedWorkbook:
+    first = ~cells.duplicated(KEY, keep="first")
+    observations = cells[first].reset_index(drop=True)
+    repeats = cells[~first].merge(
+        observations[[*KEY, "value", "source_location"]],
+        on=KEY,
+        suffixes=("", "_published"),
+        validate="many_to_one",
+    )
+    block_rows = (
+        cells.groupby(["sheet", "series"], sort=False).size().rename("cells").reset_index()
+    )
+    return ParsedWorkbook(observations, repeats.reset_index(drop=True), versions, block_rows)
