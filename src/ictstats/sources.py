@@ -1,0 +1,283 @@
+"""The source manifest, and resolving each source to a verified local file.
+
+Where it sits: **sources** -> parse -> validate -> warehouse. Nothing downstream receives a
+path that did not pass `verify`.
+
+A source resolves from `data/raw/`, else by copying from the offline mirror (`ICTSTATS_MIRROR`),
+else by downloading its manifest URL. Whatever the origin, its SHA-256 must be one of the
+manifest's known copies of that edition; the copy used is recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+from ictstats.errors import SourceError
+
+MAX_SOURCE_BYTES = 200 * 1024 * 1024  # no ITU/WB/UN file we read comes near; refuse runaway input
+DOWNLOAD_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class KnownCopy:
+    sha256: str
+    size: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One manifest entry: an upstream file of one edition."""
+
+    id: str
+    publisher: str
+    title: str
+    edition: str
+    edition_date: dt.date
+    url: str
+    url_verified: bool
+    licence: str
+    attribution: str
+    layout: str
+    filename: str
+    mirror_path: str
+    known_copies: tuple[KnownCopy, ...]
+    resaved_by_third_party: bool = False
+    secondary: bool = False
+    notes: str = ""
+
+    @classmethod
+    def from_mapping(cls, entry: dict[str, Any]) -> Source:
+        copies = tuple(KnownCopy(**copy) for copy in entry["known_copies"])
+        fields = {k: v for k, v in entry.items() if k != "known_copies"}
+        date = fields["edition_date"]
+        fields["edition_date"] = date if isinstance(date, dt.date) else dt.date.fromisoformat(date)
+        return cls(known_copies=copies, **fields)
+
+
+@dataclass(frozen=True)
+class ResolvedSource:
+    """A source whose local file was verified against a known copy."""
+
+    source: Source
+    path: Path
+    sha256: str
+    size: int
+    origin: str  # raw | mirror | download
+    copy_note: str
+
+
+REQUIRED = ["id", "publisher", "title", "edition", "edition_date", "url", "licence", "layout",
+            "filename", "mirror_path", "known_copies"]  # fmt: skip
+
+
+def load_manifest(path: Path) -> dict[str, Source]:
+    """Read and check the manifest; sources keyed by id, in file order."""
+    if not path.is_file():
+        raise SourceError(f"source manifest not found: {path}")
+    document = yaml.safe_load(path.read_text("utf-8")) or {}
+    sources: dict[str, Source] = {}
+    for number, entry in enumerate(document.get("sources") or [], start=1):
+        missing = [k for k in REQUIRED if not entry.get(k)]
+        if missing:
+            raise SourceError(f"{path.name}: source #{number} ({entry.get('id')}) lacks {missing}")
+        source = Source.from_mapping(entry)
+        if source.id in sources:
+            raise SourceError(f"{path.name}: source id {source.id!r} appears twice")
+        sources[source.id] = source
+    return sources
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify(source: Source, path: Path) -> tuple[str, KnownCopy]:
+    """Hash `path`; return (sha256, matching known copy) or stop with both hashes named."""
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        raise SourceError(f"{path}: {size:,} bytes exceeds the {MAX_SOURCE_BYTES:,}-byte input cap")
+    actual = sha256_of(path)
+    for copy in source.known_copies:
+        if copy.sha256 == actual:
+            return actual, copy
+    expected = ", ".join(c.sha256 for c in source.known_copies)
+    raise SourceError(
+        f"checksum mismatch for source {source.id!r} ({source.edition}): file {path}\n"
+        f"  expected SHA-256: {expected}\n  actual SHA-256:   {actual} ({size:,} bytes)\n"
+        "  The file is not a known copy of this edition. If the publisher re-issued it, "
+        "register it with `ictstats sources add`; otherwise restore the original file."
+    )
+
+
+def resolve(
+    source: Source,
+    raw_dir: Path,
+    mirror_dir: Path | None,
+    *,
+    allow_download: bool = True,
+    timeout: float = DOWNLOAD_TIMEOUT_S,
+) -> ResolvedSource:
+    """Make `data/raw/<filename>` a verified copy of the source and return it."""
+    target = raw_dir / source.filename
+    if target.is_file():
+        return _resolved(source, target, "raw")
+    tried = [f"not in {raw_dir}"]
+    if mirror_dir is not None:
+        mirrored = mirror_dir / source.mirror_path
+        if mirrored.is_file():
+            # verify before copying, so a bad mirror file never lands in data/raw
+            verify(source, mirrored)
+            _atomic_copy(mirrored, target)
+            return _resolved(source, target, "mirror")
+        tried.append(f"not in the mirror {mirror_dir}")
+    else:
+        tried.append("no mirror folder (set ICTSTATS_MIRROR)")
+    if allow_download:
+        try:
+            _download(source, target, timeout)
+            return _resolved(source, target, "download")
+        except SourceError as exc:
+            tried.append(str(exc))
+    else:
+        tried.append("download not allowed")
+    raise SourceError(f"cannot resolve source {source.id!r} ({source.filename}): " + "; ".join(tried))
+
+
+def _resolved(source: Source, path: Path, origin: str) -> ResolvedSource:
+    sha, copy = verify(source, path)
+    return ResolvedSource(source, path, sha, path.stat().st_size, origin, copy.note)
+
+
+def _atomic_copy(src: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _download(source: Source, target: Path, timeout: float) -> None:
+    """Fetch the manifest URL (https only) into a temporary file; keep it only if verified."""
+    import requests  # imported here: most runs never download
+
+    if urlparse(source.url).scheme != "https":
+        raise SourceError(f"refusing to download {source.url}: only https URLs are fetched")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".download-")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        with requests.get(source.url, stream=True, timeout=timeout) as response:
+            response.raise_for_status()
+            written = 0
+            with tmp_path.open("wb") as handle:
+                for chunk in response.iter_content(1 << 16):
+                    written += len(chunk)
+                    if written > MAX_SOURCE_BYTES:
+                        raise SourceError(f"download of {source.url} exceeds the input cap")
+                    handle.write(chunk)
+        verify(source, tmp_path)
+        os.replace(tmp_path, target)
+    except requests.RequestException as exc:
+        raise SourceError(
+            f"download of {source.url} failed ({type(exc).__name__}: {exc}); are you offline? "
+            "Put the file in data/raw/ or point ICTSTATS_MIRROR at a mirror"
+        ) from exc
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def resolve_all(
+    sources: dict[str, Source], raw_dir: Path, mirror_dir: Path | None, **kwargs: Any
+) -> dict[str, ResolvedSource]:
+    return {sid: resolve(s, raw_dir, mirror_dir, **kwargs) for sid, s in sources.items()}
+
+
+def source_id_for(edition: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", edition.lower()).strip("_")
+
+
+def add_source(
+    manifest: Path,
+    raw_dir: Path,
+    file: Path,
+    *,
+    layout: str,
+    edition: str,
+    publisher: str,
+    title: str | None = None,
+    url: str = "",
+    edition_date: dt.date | None = None,
+    licence: str = "",
+    attribution: str = "",
+    notes: str = "",
+) -> Source:
+    """Register a new file (e.g. ITU's next aggregates edition): hash it, copy it to data/raw/,
+    and append its entry to the manifest. Existing entries and comments are left untouched."""
+    sources = load_manifest(manifest)
+    if not file.is_file():
+        raise SourceError(f"{file}: no such file")
+    if any(s.edition == edition for s in sources.values()):
+        raise SourceError(f"edition {edition!r} is already in {manifest.name}")
+    sid = source_id_for(edition)
+    if sid in sources:
+        raise SourceError(f"source id {sid!r} is already in {manifest.name}")
+    size = file.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        raise SourceError(f"{file}: {size:,} bytes exceeds the input cap")
+    digest = sha256_of(file)
+    entry = {
+        "id": sid,
+        "publisher": publisher,
+        "title": title or f"{publisher} {edition}",
+        "edition": edition,
+        "edition_date": (edition_date or dt.date.today()).isoformat(),
+        "url": url or f"file://{file.name}",
+        "url_verified": False,
+        "licence": licence or "see publisher terms",
+        "attribution": attribution or f"Source: {publisher}, {title or edition}",
+        "layout": layout,
+        "filename": file.name,
+        "mirror_path": file.name,
+        "known_copies": [{"sha256": digest, "size": size, "note": "registered with sources add"}],
+        "resaved_by_third_party": False,
+        "secondary": False,
+        "notes": notes or f"Registered with `ictstats sources add` on {dt.date.today().isoformat()}.",
+    }
+    text = manifest.read_text("utf-8")
+    block = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=100)
+    indented = "".join(f"  {line}\n" for line in block.splitlines())
+    new_text = text.rstrip("\n") + "\n\n" + indented
+    # prove the result still loads before replacing the manifest
+    probe = Path(tempfile.mkstemp(dir=manifest.parent, prefix=".manifest-")[1])
+    try:
+        probe.write_text(new_text, "utf-8")
+        added = load_manifest(probe)[sid]
+        target = raw_dir / file.name
+        if target.exists() and sha256_of(target) != digest:
+            raise SourceError(f"{target} exists with other bytes; refusing to overwrite it")
+        if not target.exists():
+            _atomic_copy(file, target)
+        os.replace(probe, manifest)
+    finally:
+        probe.unlink(missing_ok=True)
+    return added
