@@ -100,7 +100,7 @@ class _SheetState:
 
 
 def _nearest_left(mapping: dict[int, Any], col: int, floor: int = 0) -> Any | None:
-    """Value of the closest key at or left of `col` (not left of `floor`): labels span rightwards."""
+    """Value of the closest key in [floor, col]: labels apply to the columns on their right."""
     keys = [k for k in mapping if floor <= k <= col]
     return mapping[max(keys)] if keys else None
 
@@ -188,7 +188,9 @@ class _SheetParser:
                 years[c] = year
                 continue
             if not isinstance(value, str):
-                raise self.fail(r, c, f"expected a year or a label in a header row, found {value!r}")
+                raise self.fail(
+                    r, c, f"expected a year or a label in a header row, found {value!r}"
+                )
             key = normalise_label(value)
             if key in self.vocab.unit_labels:
                 self.state.units[c] = (value.strip(), self.vocab.unit_labels[key])
@@ -296,7 +298,9 @@ class ParsedWorkbook:
     block_rows: pd.DataFrame  # rows per (sheet, series): the layout's fingerprint
 
 
-def parse_itu_aggregates(path: Path, layout: str, workbook_name: str | None = None) -> ParsedWorkbook:
+def parse_itu_aggregates(
+    path: Path, layout: str, workbook_name: str | None = None
+) -> ParsedWorkbook:
     """Parse one ITU aggregates workbook with the named layout."""
     vocab = load_vocabulary()
     spec = vocab.layout(layout)
@@ -368,7 +372,5 @@ def _split_published(cells: pd.DataFrame, versions: list[str]) -> ParsedWorkbook
         suffixes=("", "_published"),
         validate="many_to_one",
     )
-    block_rows = (
-        cells.groupby(["sheet", "series"], sort=False).size().rename("cells").reset_index()
-    )
+    block_rows = cells.groupby(["sheet", "series"], sort=False).size().rename("cells").reset_index()
     return ParsedWorkbook(observations, repeats.reset_index(drop=True), versions, block_rows)

@@ -14,8 +14,8 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 import pandera.pandas as pa
+import yaml
 from pandera.errors import SchemaErrors
 from tabulate import tabulate
 
@@ -66,7 +66,9 @@ def accepted_values_in_use(observations: pd.DataFrame) -> pd.DataFrame:
         accepted, left_on=["edition", "source_location", "value"],
         right_on=["edition", "location", "value"],
     )  # fmt: skip
-    return found[["edition", "source_location", "series", "entity", "year", "value", "rule", "note"]]
+    return found[
+        ["edition", "source_location", "series", "entity", "year", "value", "rule", "note"]
+    ]
 
 
 OBSERVATIONS = pa.DataFrameSchema(
@@ -154,7 +156,9 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema = OBSERVATIONS) -> 
         table = failure_table(errors, frame)
         shown = tabulate(table.head(50), headers="keys", tablefmt="github", showindex=False)
         more = f"\n... and {len(table) - 50} more" if len(table) > 50 else ""
-        raise ValidationError(f"{schema.name} failed validation", shown + more, len(table)) from None
+        raise ValidationError(
+            f"{schema.name} failed validation", shown + more, len(table)
+        ) from None
 
 
 def totals_outside_breakdown(

@@ -156,7 +156,9 @@ def resolve(
             tried.append(str(exc))
     else:
         tried.append("download not allowed")
-    raise SourceError(f"cannot resolve source {source.id!r} ({source.filename}): " + "; ".join(tried))
+    raise SourceError(
+        f"cannot resolve source {source.id!r} ({source.filename}): " + "; ".join(tried)
+    )
 
 
 def _resolved(source: Source, path: Path, origin: str) -> ResolvedSource:
@@ -261,7 +263,8 @@ def add_source(
         "known_copies": [{"sha256": digest, "size": size, "note": "registered with sources add"}],
         "resaved_by_third_party": False,
         "secondary": False,
-        "notes": notes or f"Registered with `ictstats sources add` on {dt.date.today().isoformat()}.",
+        "notes": notes
+        or f"Registered with `ictstats sources add` on {dt.date.today().isoformat()}.",
     }
     text = manifest.read_text("utf-8")
     block = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=100)

@@ -32,8 +32,13 @@ def dimension_tables() -> dict[str, pd.DataFrame]:
     """The code lists as tables (declared once in `ictstats.codes`)."""
     series = pd.DataFrame(
         [
-            {"id": s.id, "itu_name": s.itu_name, "definition": s.definition, "unit": s.unit,
-             "other_units": ",".join(s.other_units)}
+            {
+                "id": s.id,
+                "itu_name": s.itu_name,
+                "definition": s.definition,
+                "unit": s.unit,
+                "other_units": ",".join(s.other_units),
+            }
             for s in codes.SERIES
         ]  # fmt: skip
     )
@@ -44,8 +49,12 @@ def dimension_tables() -> dict[str, pd.DataFrame]:
     breakdowns = pd.DataFrame(
         [
             {"dimension": dim, "code": code, "label": label}
-            for dim, table in (("sex", codes.SEX), ("area", codes.AREA), ("age", codes.AGE),
-                               ("obs_status", codes.OBS_STATUS))  # fmt: skip
+            for dim, table in (
+                ("sex", codes.SEX),
+                ("area", codes.AREA),
+                ("age", codes.AGE),
+                ("obs_status", codes.OBS_STATUS),
+            )  # fmt: skip
             for code, label in table.items()
         ]
     )

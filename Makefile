@@ -1,0 +1,46 @@
+# ictstats: `make run` builds the warehouse, `make test` runs the tests; both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+export DAGSTER_HOME := $(CURDIR)
+export ICTSTATS_DAGSTER_STORAGE ?= $(CURDIR)/.dagster
+
+.PHONY: setup run test lint format dev contract clean
+
+setup: $(INSTALLED)
+
+# uv installs the pinned set in seconds; plain pip is the fallback if uv cannot be had.
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv \
+	  && $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]' \
+	  || $(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: setup
+	$(BIN)/ictstats run
+
+test: setup
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Dagster UI on http://127.0.0.1:3000 (bound to loopback only)
+dev: setup
+	mkdir -p $(ICTSTATS_DAGSTER_STORAGE)
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+# the public warehouse contract of the foundation issue, when ../shared is beside the project
+contract: setup
+	$(BIN)/python ../shared/checks/warehouse_contract.py data/curated/ictstats.duckdb
+
+clean:
+	rm -rf data/curated/* data/raw/* .dagster

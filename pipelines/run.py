@@ -1,0 +1,85 @@
+"""Run every asset in process, for the command line, with one progress line per step."""
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from dagster import DagsterEventType, DagsterInstance, Field, logger
+
+_SHOWN_EVENTS = {
+    DagsterEventType.STEP_FAILURE: "FAILED",
+    DagsterEventType.STEP_SKIPPED: "skipped",
+}
+
+
+class _ProgressFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = time.perf_counter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        meta = getattr(record, "dagster_meta", {}) or {}
+        event = getattr(record, "dagster_event", None)
+        step = meta.get("step_key") or ""
+        clock = f"{time.perf_counter() - self.started:6.1f}s"
+        if event is not None and event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            verdict = "pass" if evaluation.passed else evaluation.severity.value.lower()
+            return f"{clock}  check {evaluation.check_name}: {verdict}"
+        if event is not None:
+            return f"{clock}  {step}: {_SHOWN_EVENTS[event.event_type]}"
+        return f"{clock}  {step}: {meta.get('orig_message', record.getMessage())}"
+
+
+class _ProgressFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        event = getattr(record, "dagster_event", None)
+        if event is None:
+            return record.levelno >= logging.INFO and hasattr(record, "dagster_meta")
+        return event.event_type in _SHOWN_EVENTS or (
+            event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+        )
+
+
+@logger(
+    config_schema={"log_level": Field(str, is_required=False, default_value="INFO")},
+    description="One concise line per step, message and check result.",
+)
+def progress_console(init_context):
+    log = logging.getLogger("ictstats.progress")
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_ProgressFormatter())
+        handler.addFilter(_ProgressFilter())
+        log.addHandler(handler)
+    return log
+
+
+def prepare_dagster_home(root: Path) -> None:
+    """Point Dagster at the project's dagster.yaml and git-ignored storage folder."""
+    os.environ.setdefault("DAGSTER_HOME", str(root))
+    storage = Path(os.environ.setdefault("ICTSTATS_DAGSTER_STORAGE", str(root / ".dagster")))
+    storage.mkdir(parents=True, exist_ok=True)
+
+
+def materialize_all(root: Path, selection: list[str] | None = None) -> bool:
+    """Materialize every asset (or the selected ones) in this process; True when all passed."""
+    prepare_dagster_home(root)
+    from pipelines.definitions import defs  # loads the manifest: after the env is set
+
+    job = defs.resolve_implicit_global_asset_job_def()
+    if selection:
+        from dagster import AssetKey
+
+        job = job.get_subset(asset_selection={AssetKey(name) for name in selection})
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            run_config={"loggers": {"progress": {}}},
+            raise_on_error=False,
+        )
+    return result.success

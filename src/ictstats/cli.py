@@ -1,0 +1,164 @@
+"""The `ictstats` command line: run the pipeline, manage sources, query the warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from ictstats.errors import IctstatsError
+from ictstats.settings import Settings
+from ictstats.sources import add_source, load_manifest, resolve, sha256_of, verify
+
+
+class _Group(click.Group):
+    """Print ictstats' own errors as one readable message instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except IctstatsError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="ictstats")
+def main() -> None:
+    """Validated, versioned ICT indicator statistics in DuckDB and Parquet."""
+
+
+@main.command()
+@click.option("--select", multiple=True, help="Asset name to materialize (repeatable).")
+def run(select: tuple[str, ...]) -> None:
+    """Materialize every asset (sources -> parsed -> validated -> warehouse) in process."""
+    from pipelines.run import materialize_all  # Dagster is imported only for this command
+
+    settings = Settings.from_env()
+    if not materialize_all(settings.root, list(select) or None):
+        raise click.ClickException("the run failed; the step and its error are printed above")
+    if settings.warehouse.is_file():
+        con = _connect(settings)
+        rows = con.execute(
+            "select edition, count(*) from observations group by edition order by edition"
+        ).fetchall()
+        click.echo(tabulate(rows, headers=["edition", "observations"], tablefmt="simple"))
+        click.echo(f"warehouse: {settings.warehouse}")
+
+
+@main.group()
+def sources() -> None:
+    """List, verify, fetch and register source files (data/sources.yaml)."""
+
+
+@sources.command("list")
+def sources_list() -> None:
+    """One line per manifest entry, with whether its file is present in data/raw/."""
+    settings = Settings.from_env()
+    rows = []
+    for source in load_manifest(settings.manifest).values():
+        present = (settings.raw_dir / source.filename).is_file()
+        rows.append([source.id, source.edition, source.publisher, source.layout,
+                     "yes" if present else "no"])  # fmt: skip
+    click.echo(tabulate(rows, headers=["id", "edition", "publisher", "layout", "in data/raw"]))
+
+
+@sources.command("verify")
+def sources_verify() -> None:
+    """Check the SHA-256 of every file present in data/raw/ against the manifest."""
+    settings = Settings.from_env()
+    failures = 0
+    for source in load_manifest(settings.manifest).values():
+        path = settings.raw_dir / source.filename
+        if not path.is_file():
+            click.echo(f"missing   {source.id}: {path} (run `ictstats sources fetch`)")
+            failures += 1
+            continue
+        try:
+            digest, _copy = verify(source, path)
+            click.echo(f"ok        {source.id}: {digest[:12]}…")
+        except IctstatsError as exc:
+            click.echo(f"MISMATCH  {exc}")
+            failures += 1
+    if failures:
+        raise click.ClickException(f"{failures} source(s) missing or not verified")
+
+
+@sources.command("fetch")
+@click.option("--offline", is_flag=True, help="Never download; use data/raw/ and the mirror only.")
+@click.argument("ids", nargs=-1)
+def sources_fetch(offline: bool, ids: tuple[str, ...]) -> None:
+    """Resolve sources into data/raw/ (from the mirror, else by download), verifying each."""
+    settings = Settings.from_env()
+    manifest = load_manifest(settings.manifest)
+    unknown = [i for i in ids if i not in manifest]
+    if unknown:
+        raise click.ClickException(f"unknown source id(s) {unknown}")
+    for sid in ids or manifest:
+        resolved = resolve(
+            manifest[sid], settings.raw_dir, settings.mirror_dir, allow_download=not offline
+        )
+        click.echo(f"{resolved.origin:<9} {sid}: {resolved.path.name} ({resolved.sha256[:12]}…)")
+
+
+@sources.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--layout", required=True, help="Parser layout, e.g. itu_aggregates_2025.")
+@click.option("--edition", required=True, help="Edition label, e.g. itu-agg-2026-11.")
+@click.option("--publisher", default="ITU", show_default=True)
+@click.option("--title", default=None)
+@click.option("--url", default="", help="Publisher URL (https) the file was downloaded from.")
+@click.option("--date", "edition_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Publication date of the edition (YYYY-MM-DD).")  # fmt: skip
+def sources_add(file: Path, layout: str, edition: str, publisher: str, title: str | None,
+                url: str, edition_date: dt.datetime | None) -> None:  # fmt: skip
+    """Register a new file (e.g. ITU's next aggregates edition) in the manifest."""
+    settings = Settings.from_env()
+    added = add_source(
+        settings.manifest,
+        settings.raw_dir,
+        file,
+        layout=layout,
+        edition=edition,
+        publisher=publisher,
+        title=title,
+        url=url,
+        edition_date=edition_date.date() if edition_date else None,
+    )
+    click.echo(f"added {added.id} ({added.edition}, sha256 {sha256_of(file)[:12]}…)")
+
+
+@main.command()
+@click.argument("sql")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+def query(sql: str, fmt: str) -> None:
+    """Run read-only SQL against the warehouse (data/curated/ictstats.duckdb)."""
+    con = _connect(Settings.from_env())
+    try:
+        frame = con.execute(sql).fetchdf()
+    except Exception as exc:  # duckdb's errors already say what is wrong with the SQL
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        records = frame.to_dict(orient="records")
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False, default=str))
+    else:
+        click.echo(tabulate(frame, headers="keys", tablefmt="simple", showindex=False))
+
+
+def _connect(settings: Settings):
+    from ictstats.warehouse import connect_read_only
+
+    try:
+        return connect_read_only(settings.warehouse)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+if __name__ == "__main__":
+    main()
