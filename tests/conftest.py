@@ -1,0 +1,68 @@
+"""Shared fixtures: the offline mirror beside the project, a verified copy of each source."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ictstats import build
+from ictstats.settings import Settings
+from ictstats.sources import ResolvedSource, load_manifest, resolve
+
+ROOT = Path(__file__).resolve().parents[1]
+MANIFEST = ROOT / "data" / "sources.yaml"
+
+
+def mirror_dir() -> Path:
+    """The offline mirror; the real-file tests need it and say so instead of skipping."""
+    path = Path(os.environ.get("ICTSTATS_MIRROR", ROOT.parent / "shared" / "data"))
+    if not path.is_dir():
+        pytest.fail(
+            f"offline mirror not found at {path}: put ../shared/data beside the project or set "
+            "ICTSTATS_MIRROR (the real-file tests read ITU's workbooks from it)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    return mirror_dir()
+
+
+@pytest.fixture(scope="session")
+def manifest():
+    return load_manifest(MANIFEST)
+
+
+@pytest.fixture(scope="session")
+def raw_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("raw")
+
+
+@pytest.fixture(scope="session")
+def itu_editions(manifest, raw_dir, mirror) -> dict[str, ResolvedSource]:
+    """Each ITU aggregates edition resolved from the mirror into a temporary data/raw/."""
+    return {
+        s.edition: resolve(s, raw_dir, mirror, allow_download=False)
+        for s in manifest.values()
+        if build.is_itu_aggregates(s)
+    }
+
+
+@pytest.fixture(scope="session")
+def parsed(itu_editions):
+    return {edition: build.parse_edition(r) for edition, r in itu_editions.items()}
+
+
+@pytest.fixture()
+def isolated_settings(tmp_path, mirror, monkeypatch) -> Settings:
+    """Settings whose raw, curated and Dagster folders are temporary."""
+    for var, sub in (("ICTSTATS_RAW", "raw"), ("ICTSTATS_CURATED", "curated")):
+        monkeypatch.setenv(var, str(tmp_path / sub))
+    monkeypatch.setenv("ICTSTATS_MANIFEST", str(MANIFEST))
+    monkeypatch.setenv("ICTSTATS_MIRROR", str(mirror))
+    monkeypatch.setenv("DAGSTER_HOME", str(ROOT))
+    monkeypatch.setenv("ICTSTATS_DAGSTER_STORAGE", str(tmp_path / "dagster"))
+    return Settings.from_env()
