@@ -198,7 +198,7 @@ def build_definitions(settings: Settings) -> Definitions:
             core_itu__aggregate_observations,
             out_ictstats__warehouse,
         ],
-        asset_checks=[observations_schema, *warning_checks],  # fmt: skip
+        asset_checks=[observations_schema, *warning_checks],
         executor=in_process_executor,
         loggers={"progress": progress_console},
     )

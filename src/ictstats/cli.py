@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import sys
 from pathlib import Path
@@ -62,8 +64,9 @@ def sources_list() -> None:
     rows = []
     for source in load_manifest(settings.manifest).values():
         present = (settings.raw_dir / source.filename).is_file()
-        rows.append([source.id, source.edition, source.publisher, source.layout,
-                     "yes" if present else "no"])  # fmt: skip
+        rows.append(
+            [source.id, source.edition, source.publisher, source.layout, "yes" if present else "no"]
+        )
     click.echo(tabulate(rows, headers=["id", "edition", "publisher", "layout", "in data/raw"]))
 
 
@@ -112,10 +115,22 @@ def sources_fetch(offline: bool, ids: tuple[str, ...]) -> None:
 @click.option("--publisher", default="ITU", show_default=True)
 @click.option("--title", default=None)
 @click.option("--url", default="", help="Publisher URL (https) the file was downloaded from.")
-@click.option("--date", "edition_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Publication date of the edition (YYYY-MM-DD).")  # fmt: skip
-def sources_add(file: Path, layout: str, edition: str, publisher: str, title: str | None,
-                url: str, edition_date: dt.datetime | None) -> None:  # fmt: skip
+@click.option(
+    "--date",
+    "edition_date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Publication date of the edition (YYYY-MM-DD).",
+)
+def sources_add(
+    file: Path,
+    layout: str,
+    edition: str,
+    publisher: str,
+    title: str | None,
+    url: str,
+    edition_date: dt.datetime | None,
+) -> None:
     """Register a new file (e.g. ITU's next aggregates edition) in the manifest."""
     settings = Settings.from_env()
     added = add_source(
@@ -139,16 +154,22 @@ def query(sql: str, fmt: str) -> None:
     """Run read-only SQL against the warehouse (data/curated/ictstats.duckdb)."""
     con = _connect(Settings.from_env())
     try:
-        frame = con.execute(sql).fetchdf()
+        cursor = con.execute(sql)
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()  # Python values: dates stay dates, no pandas coercion
     except Exception as exc:  # duckdb's errors already say what is wrong with the SQL
         raise click.ClickException(str(exc)) from exc
     if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        click.echo(out.getvalue(), nl=False)
     elif fmt == "json":
-        records = frame.to_dict(orient="records")
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
         click.echo(json.dumps(records, indent=2, ensure_ascii=False, default=str))
     else:
-        click.echo(tabulate(frame, headers="keys", tablefmt="simple", showindex=False))
+        click.echo(tabulate(rows, headers=columns, tablefmt="simple"))
 
 
 def _connect(settings: Settings):

@@ -24,8 +24,21 @@ from ictstats.errors import ValidationError
 from ictstats.itu_aggregates import KEY, load_vocabulary
 
 OBSERVATION_KEY = ["edition", *KEY]
-OBSERVATION_COLUMNS = ["edition", "source_id", "source_sha256", "series", "entity", "sex", "area",
-                       "age", "year", "value", "unit", "obs_status", "source_location"]  # fmt: skip
+OBSERVATION_COLUMNS = [
+    "edition",
+    "source_id",
+    "source_sha256",
+    "series",
+    "entity",
+    "sex",
+    "area",
+    "age",
+    "year",
+    "value",
+    "unit",
+    "obs_status",
+    "source_location",
+]
 
 
 def _entity_code(series: pd.Series) -> pd.Series:
@@ -63,9 +76,10 @@ def accepted_values_in_use(observations: pd.DataFrame) -> pd.DataFrame:
     """The reviewed exceptions that this build actually contains, with their notes."""
     accepted = accepted_publisher_values()
     found = observations.merge(
-        accepted, left_on=["edition", "source_location", "value"],
+        accepted,
+        left_on=["edition", "source_location", "value"],
         right_on=["edition", "location", "value"],
-    )  # fmt: skip
+    )
     return found[
         ["edition", "source_location", "series", "entity", "year", "value", "rule", "note"]
     ]
@@ -154,7 +168,13 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema = OBSERVATIONS) -> 
         return schema.validate(frame, lazy=True)
     except SchemaErrors as errors:
         table = failure_table(errors, frame)
-        shown = tabulate(table.head(50), headers="keys", tablefmt="github", showindex=False)
+        shown = tabulate(
+            table.head(50),
+            headers="keys",
+            tablefmt="github",
+            showindex=False,
+            disable_numparse=True,
+        )
         more = f"\n... and {len(table) - 50} more" if len(table) > 50 else ""
         raise ValidationError(
             f"{schema.name} failed validation", shown + more, len(table)
@@ -199,8 +219,14 @@ def repeat_disagreements(duplicate_cells: pd.DataFrame) -> pd.DataFrame:
     if duplicate_cells.empty:
         return duplicate_cells
     differs = (duplicate_cells["value"] - duplicate_cells["value_published"]).abs() > 1e-9
-    columns = ["edition", *KEY, "value_published", "source_location_published", "value",
-               "source_location"]  # fmt: skip
+    columns = [
+        "edition",
+        *KEY,
+        "value_published",
+        "source_location_published",
+        "value",
+        "source_location",
+    ]
     found = duplicate_cells.loc[differs, [c for c in columns if c in duplicate_cells]].copy()
     found["difference"] = found["value"] - found["value_published"]
     return found.reset_index(drop=True)

@@ -78,8 +78,19 @@ class ResolvedSource:
     copy_note: str
 
 
-REQUIRED = ["id", "publisher", "title", "edition", "edition_date", "url", "licence", "layout",
-            "filename", "mirror_path", "known_copies"]  # fmt: skip
+REQUIRED = [
+    "id",
+    "publisher",
+    "title",
+    "edition",
+    "edition_date",
+    "url",
+    "licence",
+    "layout",
+    "filename",
+    "mirror_path",
+    "known_copies",
+]
 
 
 def load_manifest(path: Path) -> dict[str, Source]:

@@ -40,7 +40,7 @@ def dimension_tables() -> dict[str, pd.DataFrame]:
                 "other_units": ",".join(s.other_units),
             }
             for s in codes.SERIES
-        ]  # fmt: skip
+        ]
     )
     entities = pd.DataFrame([vars(e) for e in codes.GROUPS])
     units = pd.DataFrame(
@@ -54,7 +54,7 @@ def dimension_tables() -> dict[str, pd.DataFrame]:
                 ("area", codes.AREA),
                 ("age", codes.AGE),
                 ("obs_status", codes.OBS_STATUS),
-            )  # fmt: skip
+            )
             for code, label in table.items()
         ]
     )
@@ -156,8 +156,9 @@ def _create_views(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def editions_table(resolved: Mapping[str, object], version_notes: Mapping[str, list[str]],
-                   rows: Mapping[str, int]) -> pd.DataFrame:  # fmt: skip
+def editions_table(
+    resolved: Mapping[str, object], version_notes: Mapping[str, list[str]], rows: Mapping[str, int]
+) -> pd.DataFrame:
     """One row per edition in the warehouse: publisher, date and the exact bytes it came from."""
     records = []
     for item in resolved.values():

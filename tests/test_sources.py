@@ -1,0 +1,130 @@
+"""The manifest and source resolution: every mirror file listed, nothing unverified passes."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ictstats.errors import SourceError
+from ictstats.sources import KnownCopy, add_source, load_manifest, resolve, sha256_of, verify
+
+
+def test_manifest_lists_every_mirror_file_once(manifest, mirror):
+    files = {
+        str(p.relative_to(mirror)) for p in mirror.rglob("*") if p.is_file() and p.suffix != ".md"
+    }
+    listed = [s.mirror_path for s in manifest.values()]
+    assert sorted(listed) == sorted(files)
+    assert len(manifest) == 18
+
+
+def test_manifest_hashes_match_the_mirror(manifest, mirror):
+    for source in manifest.values():
+        path = mirror / source.mirror_path
+        assert sha256_of(path) == source.known_copies[0].sha256, source.id
+        assert path.stat().st_size == source.known_copies[0].size, source.id
+
+
+def test_nov2025_lists_both_known_copies(manifest):
+    copies = manifest["itu_aggregates_nov2025"].known_copies
+    assert [c.sha256[:8] for c in copies] == ["fd9070eb", "9c3630fc"]
+
+
+def test_resolve_copies_from_the_mirror_then_uses_data_raw(manifest, mirror, tmp_path):
+    source = manifest["un_m49"]
+    first = resolve(source, tmp_path, mirror, allow_download=False)
+    assert first.origin == "mirror" and first.path == tmp_path / source.filename
+    again = resolve(source, tmp_path, None, allow_download=False)
+    assert again.origin == "raw" and again.sha256 == source.known_copies[0].sha256
+
+
+def test_any_known_copy_is_accepted_and_recorded(manifest, mirror, tmp_path):
+    source = manifest["un_m49"]
+    other = tmp_path / "other.csv"
+    other.write_bytes(b"another genuine copy\n")
+    digest = hashlib.sha256(other.read_bytes()).hexdigest()
+    with_two = dataclasses.replace(
+        source, known_copies=(*source.known_copies, KnownCopy(digest, 21, "second copy"))
+    )
+    assert verify(with_two, other) == (digest, with_two.known_copies[1])
+
+
+def test_checksum_mismatch_names_file_and_both_hashes(manifest, mirror, tmp_path):
+    source = manifest["un_m49"]
+    tampered = tmp_path / source.filename
+    tampered.write_bytes((mirror / source.mirror_path).read_bytes() + b"x")
+    with pytest.raises(SourceError) as caught:
+        resolve(source, tmp_path, mirror, allow_download=False)
+    message = str(caught.value)
+    assert str(tampered) in message
+    assert source.known_copies[0].sha256 in message
+    assert sha256_of(tampered) in message
+    assert tampered.read_bytes().endswith(b"x")  # never silently replaced by the mirror's copy
+
+
+def test_missing_everywhere_and_offline(manifest, tmp_path):
+    source = dataclasses.replace(manifest["un_m49"], url="https://127.0.0.1:9/UNSD-en.csv")
+    with pytest.raises(SourceError) as caught:
+        resolve(source, tmp_path / "raw", tmp_path / "no-mirror", timeout=2)
+    message = str(caught.value)
+    assert "not in" in message and "no-mirror" in message
+    assert "are you offline" in message
+    assert not (tmp_path / "raw" / source.filename).exists()
+
+
+def test_downloads_only_over_https(manifest, tmp_path):
+    source = dataclasses.replace(manifest["un_m49"], url="http://example.org/UNSD-en.csv")
+    with pytest.raises(SourceError, match="only https"):
+        resolve(source, tmp_path, None)
+
+
+def test_bad_mirror_file_never_lands_in_data_raw(manifest, tmp_path):
+    source = manifest["un_m49"]
+    fake_mirror = tmp_path / "mirror"
+    (fake_mirror / Path(source.mirror_path).parent).mkdir(parents=True)
+    (fake_mirror / source.mirror_path).write_text("not the UN file")
+    with pytest.raises(SourceError, match="checksum mismatch"):
+        resolve(source, tmp_path / "raw", fake_mirror, allow_download=False)
+    assert not (tmp_path / "raw" / source.filename).exists()
+
+
+def test_add_registers_a_new_file_and_keeps_the_manifest_readable(tmp_path):
+    manifest = tmp_path / "sources.yaml"
+    manifest.write_text("# my comment stays\nsources:\n")
+    new_file = tmp_path / "ITU_next_edition.xlsx"
+    new_file.write_bytes(b"pretend workbook")
+    added = add_source(
+        manifest,
+        tmp_path / "raw",
+        new_file,
+        layout="itu_aggregates_2025",
+        edition="itu-agg-2026-11",
+        publisher="ITU",
+    )
+    assert added.id == "itu_agg_2026_11"
+    assert added.known_copies[0].sha256 == sha256_of(new_file)
+    assert (tmp_path / "raw" / new_file.name).read_bytes() == b"pretend workbook"
+    text = manifest.read_text()
+    assert text.startswith("# my comment stays")
+    assert yaml.safe_load(text)["sources"][0]["edition"] == "itu-agg-2026-11"
+    assert list(load_manifest(manifest)) == ["itu_agg_2026_11"]
+    with pytest.raises(SourceError, match="already in"):
+        add_source(
+            manifest,
+            tmp_path / "raw",
+            new_file,
+            layout="itu_aggregates_2025",
+            edition="itu-agg-2026-11",
+            publisher="ITU",
+        )
+
+
+def test_manifest_entry_without_hash_is_rejected(tmp_path):
+    manifest = tmp_path / "sources.yaml"
+    manifest.write_text("sources:\n  - id: x\n    publisher: ITU\n")
+    with pytest.raises(SourceError, match="lacks"):
+        load_manifest(manifest)
