@@ -69,9 +69,11 @@ def prepare_dagster_home(root: Path) -> None:
 def materialize_all(root: Path, selection: list[str] | None = None) -> bool:
     """Materialize every asset (or the selected ones) in this process; True when all passed."""
     prepare_dagster_home(root)
-    from pipelines.definitions import defs  # loads the manifest: after the env is set
+    from ictstats.settings import Settings
+    from pipelines.definitions import build_definitions
 
-    job = defs.resolve_implicit_global_asset_job_def()
+    # built from the current settings, not the module-level `defs` frozen at first import
+    job = build_definitions(Settings.from_env()).resolve_implicit_global_asset_job_def()
     if selection:
         from dagster import AssetKey
 
