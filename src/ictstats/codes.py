@@ -83,7 +83,7 @@ UNITS: dict[str, str] = {
 # Plausible upper bounds per unit; a value above them is a layout or publisher fault.
 UNIT_MAXIMUM: dict[str, float] = {
     "percent": 100.0,
-    "per_100": 300.0,  # subscriptions can exceed people (several SIMs each)
+    "per_100": 500.0,  # several SIMs each; Macao's mobile subscriptions reach 436 (WDI 2019)
     "millions": 20_000.0,  # world population is about 8,200 million
     "exabytes": 100_000.0,
     "gb_per_subscription": 100_000.0,
