@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from ictstats.observation_frames import file_label, read_csv_table, text_or_none, validated
+from ictstats.observation_frames import file_label, read_csv_table, text_or_none
+from ictstats.schemas import validate
 
 # output column -> DataHub header (the file has 56 columns; these are the ones we use)
 COUNTRY_CODE_COLUMNS = {
@@ -58,4 +59,4 @@ def parse_datahub_country_codes(path: Path | str, file_name: str | None = None) 
         record["source_location"] = f"row {row.line}"
         records.append(record)
     frame = pd.DataFrame(records, columns=[*COUNTRY_CODE_COLUMNS, "source_location"])
-    return validated(frame, DATAHUB_COUNTRY_CODES_SCHEMA, file)
+    return validate(frame, DATAHUB_COUNTRY_CODES_SCHEMA, file)

@@ -36,8 +36,8 @@ from ictstats.observation_frames import (
     read_csv_table,
     read_sheet,
     sheet_location_pattern,
-    validated,
 )
+from ictstats.schemas import validate
 from ictstats.workbook import Grid, cell_ref
 
 PERCENT_SERIES = {"internet_use": "percent"}
@@ -80,7 +80,7 @@ def parse_itu_country_internet(path: Path | str, file_name: str | None = None) -
         for record in _internet_row(grid, row, years, file)
     ]
     frame = observation_frame(records, extra_columns=("note", "source_note"))
-    return validated(frame, ITU_COUNTRY_INTERNET_SCHEMA, file)
+    return validate(frame, ITU_COUNTRY_INTERNET_SCHEMA, file)
 
 
 def _internet_fail(file: str, row: int, col: int) -> Fail:
@@ -232,7 +232,7 @@ def parse_itu_country_by_sex_area(path: Path | str, file_name: str | None = None
     records = []
     for row in _by_sex_data_rows(grid, layout, file):
         records.extend(_by_sex_row(grid, row, layout, file))
-    return validated(observation_frame(records), ITU_COUNTRY_BY_SEX_AREA_SCHEMA, file)
+    return validate(observation_frame(records), ITU_COUNTRY_BY_SEX_AREA_SCHEMA, file)
 
 
 def parse_itu_in_scope_population(path: Path | str, file_name: str | None = None) -> pd.DataFrame:
@@ -263,7 +263,7 @@ def parse_itu_in_scope_population(path: Path | str, file_name: str | None = None
             {"entity_name": name, "in_scope_population": scope, "source_location": location}
         )
     frame = pd.DataFrame(records, columns=["entity_name", "in_scope_population", "source_location"])
-    return validated(frame, IN_SCOPE_SCHEMA, file)
+    return validate(frame, IN_SCOPE_SCHEMA, file)
 
 
 def _by_sex_fail(file: str, row: int, col: int) -> Fail:
@@ -440,4 +440,4 @@ def parse_itu_datahub_coverage(path: Path | str, file_name: str | None = None) -
                 "source_location": f"row {row.line}, dataValue",
             }
         )
-    return validated(observation_frame(records), ITU_DATAHUB_COVERAGE_SCHEMA, file)
+    return validate(observation_frame(records), ITU_DATAHUB_COVERAGE_SCHEMA, file)

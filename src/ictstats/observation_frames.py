@@ -22,8 +22,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from ictstats.errors import LayoutError, ValidationError
-from ictstats.schemas import validate
+from ictstats.errors import LayoutError
 from ictstats.workbook import Grid, read_sheets
 
 OBSERVATION_FRAME_COLUMNS = [
@@ -270,13 +269,3 @@ def observation_schema(
 
 def sheet_location_pattern(sheet: str) -> str:
     return rf"^{re.escape(sheet)}![A-Z]+[0-9]+$"
-
-
-def validated(frame: pd.DataFrame, schema: pa.DataFrameSchema, file: str) -> pd.DataFrame:
-    """`schemas.validate`, with the file named in the error (the frames carry no source id)."""
-    try:
-        return validate(frame, schema)
-    except ValidationError as exc:
-        raise ValidationError(
-            f"{file}: {schema.name} failed validation", exc.report, exc.failures
-        ) from None

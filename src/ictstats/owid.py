@@ -23,8 +23,8 @@ from ictstats.observation_frames import (
     parse_number,
     parse_year,
     read_csv_table,
-    validated,
 )
+from ictstats.schemas import validate
 
 KEY_COLUMNS = ("Entity", "Code", "Year")
 # value column header -> (series, unit). urban_population_share is not an ICT series: it is
@@ -78,7 +78,7 @@ def parse_owid_grapher(path: Path | str, file_name: str | None = None) -> pd.Dat
                 "source_location": f"row {row.line}, {value_header}",
             }
         )
-    return validated(observation_frame(records), OWID_GRAPHER_SCHEMA, file)
+    return validate(observation_frame(records), OWID_GRAPHER_SCHEMA, file)
 
 
 def _series_of(header: list[str], file: str) -> tuple[str, str, str]:

@@ -162,8 +162,13 @@ def failure_table(errors: SchemaErrors, frame: pd.DataFrame) -> pd.DataFrame:
     return table.drop_duplicates(["file", "location", "rule"]).sort_index()
 
 
-def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema = OBSERVATIONS) -> pd.DataFrame:
-    """Validate lazily; on failure raise one ValidationError listing every failing cell."""
+def validate(
+    frame: pd.DataFrame, schema: pa.DataFrameSchema = OBSERVATIONS, file: str | None = None
+) -> pd.DataFrame:
+    """Validate lazily; on failure raise one ValidationError listing every failing cell.
+
+    `file` names the source in the message, for frames that carry no edition or source id.
+    """
     try:
         return schema.validate(frame, lazy=True)
     except SchemaErrors as errors:

@@ -24,8 +24,8 @@ from ictstats.observation_frames import (
     parse_year,
     read_csv_table,
     text_or_none,
-    validated,
 )
+from ictstats.schemas import validate
 
 # --- 4. un_m49_csv -------------------------------------------------------------------------
 
@@ -101,7 +101,7 @@ def parse_un_m49(path: Path | str, file_name: str | None = None) -> pd.DataFrame
         record["source_location"] = f"row {row.line}"
         records.append(record)
     frame = pd.DataFrame(records, columns=[*M49_TEXT_COLUMNS, *M49_FLAG_COLUMNS, "source_location"])
-    return validated(frame, M49_SCHEMA, file)
+    return validate(frame, M49_SCHEMA, file)
 
 
 # --- 5. un_sdg_export ----------------------------------------------------------------------
@@ -161,4 +161,4 @@ def parse_un_sdg_mobile_ownership(path: Path | str, file_name: str | None = None
             }
         )
     frame = observation_frame(records)
-    return validated(frame, UN_SDG_MOBILE_OWNERSHIP_SCHEMA, file)
+    return validate(frame, UN_SDG_MOBILE_OWNERSHIP_SCHEMA, file)

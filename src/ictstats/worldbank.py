@@ -32,27 +32,14 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from ictstats.errors import LayoutError, ValidationError
+from ictstats.errors import LayoutError
+from ictstats.observation_frames import OBSERVATION_FRAME_COLUMNS, file_label
 from ictstats.schemas import validate
 from ictstats.workbook import Grid, cell_ref, column_letter, read_sheets
 
 WB_CODE = r"^[A-Z0-9]{3}$"  # ISO3 for economies, and WB aggregate codes (WLD, HIC, EAS, ...)
 YEARS = (1960, 2100)
 TOTAL = "_T"
-OBSERVATION_COLUMNS = [
-    "series",
-    "entity_code",
-    "code_system",
-    "entity_name",
-    "sex",
-    "area",
-    "age",
-    "year",
-    "value",
-    "unit",
-    "obs_status",
-    "source_location",
-]
 OBSERVATION_KEY = ["series", "entity_code", "sex", "area", "age", "year", "unit"]
 _NUMBER = re.compile(r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 _CSV_LOCATION = r"^row [0-9]+(, .+)?$"
@@ -61,10 +48,6 @@ PathLike = str | Path
 
 
 # --------------------------------------------------------------------------- shared helpers
-
-
-def _file_name(path: PathLike, file_name: str | None) -> str:
-    return file_name or Path(path).name
 
 
 def _text(value: Any) -> str:
@@ -149,16 +132,6 @@ def _split_trailer(
             f"found {','.join(cells)[:80]!r}",
         )
     return lines[:end]
-
-
-def _validated(frame: pd.DataFrame, schema: pa.DataFrameSchema, file_name: str) -> pd.DataFrame:
-    """`schemas.validate`, with the file named: these frames carry no edition or source id."""
-    try:
-        return validate(frame, schema)
-    except ValidationError as exc:
-        raise ValidationError(
-            f"{file_name}: {schema.name} failed validation", exc.report, exc.failures
-        ) from None
 
 
 def _checked_code(code: str, file_name: str, sheet: str | None, where: str) -> str:
@@ -425,7 +398,7 @@ def _parse_wide_csv(path: PathLike, layout: WideCsvLayout, file_name: str) -> pd
         for line_number, cells in data
         for record in _wide_row(line_number, cells, header, years, layout, file_name)
     ]
-    frame = pd.DataFrame.from_records(records, columns=OBSERVATION_COLUMNS)
+    frame = pd.DataFrame.from_records(records, columns=OBSERVATION_FRAME_COLUMNS)
     return frame.astype({"year": "int64", "value": "float64"})
 
 
@@ -435,8 +408,8 @@ def parse_wb_databank_wide(path: PathLike, file_name: str | None = None) -> pd.D
     Count series and secure servers are skipped on purpose (`WB_DATABANK_SKIPPED_SERIES`);
     any other series code stops the parse, so a differently built extract is not half-read.
     """
-    name = _file_name(path, file_name)
-    return _validated(_parse_wide_csv(path, WB_DATABANK, name), WB_DATABANK_SCHEMA, name)
+    name = file_label(path, file_name)
+    return validate(_parse_wide_csv(path, WB_DATABANK, name), WB_DATABANK_SCHEMA, name)
 
 
 def parse_wb_bulk_csv(path: PathLike, file_name: str | None = None) -> pd.DataFrame:
@@ -444,8 +417,8 @@ def parse_wb_bulk_csv(path: PathLike, file_name: str | None = None) -> pd.DataFr
 
     Rows of any other indicator code stop the parse: the file is one indicator by definition.
     """
-    name = _file_name(path, file_name)
-    return _validated(_parse_wide_csv(path, WB_BULK, name), WB_BULK_SCHEMA, name)
+    name = file_label(path, file_name)
+    return validate(_parse_wide_csv(path, WB_BULK, name), WB_BULK_SCHEMA, name)
 
 
 def wb_bulk_last_updated(path: PathLike, file_name: str | None = None) -> dt.date:
@@ -453,7 +426,7 @@ def wb_bulk_last_updated(path: PathLike, file_name: str | None = None) -> dt.dat
 
     The World Bank writes ISO dates ('2026-07-13'); a spreadsheet re-save writes '7/13/2026'.
     """
-    name = _file_name(path, file_name)
+    name = file_label(path, file_name)
     lines = _csv_lines(path, name)
     for number, cells in lines[: _find_header(lines, WB_BULK, name)]:
         if cells and _text(cells[0]) == "Last Updated Date":
@@ -684,7 +657,7 @@ def parse_wb_oghist(path: PathLike, file_name: str | None = None) -> pd.DataFram
     The historical classification is what ITU's income-group aggregates are built on, so every
     cell, including unclassified ones (income_group None), is kept with its cell reference.
     """
-    name = _file_name(path, file_name)
+    name = file_label(path, file_name)
     grid = _read_grids(path, [OGHIST_SHEET], name)[OGHIST_SHEET]
     fy_row, label_col = _find_label(grid, OGHIST_FISCAL_YEAR_LABEL, name)
     gni_row, gni_col = _find_label(grid, OGHIST_GNI_YEAR_LABEL, name)
@@ -709,7 +682,7 @@ def parse_wb_oghist(path: PathLike, file_name: str | None = None) -> pd.DataFram
     ]
     frame = pd.DataFrame.from_records(records, columns=OGHIST_COLUMNS)
     frame = frame.astype({"gni_year": "int64", "former_economy": bool})
-    return _validated(frame, OGHIST_SCHEMA, name)
+    return validate(frame, OGHIST_SCHEMA, name)
 
 
 # --------------------------------------------------------------------------- CLASS
@@ -876,13 +849,13 @@ def parse_wb_class(path: PathLike, file_name: str | None = None) -> dict[str, pd
     Only the economy rows above the blank row are economies; the aggregate list below it
     (name and code only) is the set of groups that `compositions` spells out member by member.
     """
-    name = _file_name(path, file_name)
+    name = file_label(path, file_name)
     grids = _read_grids(path, [CLASS_ECONOMIES.sheet, CLASS_COMPOSITIONS.sheet], name)
     economies = _sheet_table(grids[CLASS_ECONOMIES.sheet], CLASS_ECONOMIES, name)
     compositions = _sheet_table(grids[CLASS_COMPOSITIONS.sheet], CLASS_COMPOSITIONS, name)
     return {
-        "economies": _validated(economies, CLASS_ECONOMIES_SCHEMA, name),
-        "compositions": _validated(compositions, CLASS_COMPOSITIONS_SCHEMA, name),
+        "economies": validate(economies, CLASS_ECONOMIES_SCHEMA, name),
+        "compositions": validate(compositions, CLASS_COMPOSITIONS_SCHEMA, name),
     }
 
 
@@ -938,7 +911,7 @@ def parse_datahub_population(path: PathLike, file_name: str | None = None) -> pd
     The denominators for turning ITU percentages into people; a missing or non-integer value
     is an error because the long format has no missing marker.
     """
-    name = _file_name(path, file_name)
+    name = file_label(path, file_name)
     lines = _csv_lines(path, name)
     if not lines:
         raise LayoutError(name, None, "row 1", "expected a header line; the file is empty")
@@ -950,4 +923,4 @@ def parse_datahub_population(path: PathLike, file_name: str | None = None) -> pd
     records = [_population_row(n, cells, name) for n, cells in data]
     frame = pd.DataFrame.from_records(records, columns=[*POPULATION_SCHEMA.columns])
     frame = frame.astype({"year": "int64", "population": "Int64"})
-    return _validated(frame, POPULATION_SCHEMA, name)
+    return validate(frame, POPULATION_SCHEMA, name)
