@@ -173,6 +173,8 @@ def validate(
         return schema.validate(frame, lazy=True)
     except SchemaErrors as errors:
         table = failure_table(errors, frame)
+        if file:
+            table["file"] = table["file"].where(table["file"] != "", file)
         shown = tabulate(
             table.head(50),
             headers="keys",
@@ -181,9 +183,8 @@ def validate(
             disable_numparse=True,
         )
         more = f"\n... and {len(table) - 50} more" if len(table) > 50 else ""
-        raise ValidationError(
-            f"{schema.name} failed validation", shown + more, len(table)
-        ) from None
+        title = f"{file + ': ' if file else ''}{schema.name} failed validation"
+        raise ValidationError(title, shown + more, len(table)) from None
 
 
 def totals_outside_breakdown(
