@@ -44,7 +44,7 @@ def test_real_editions_pass(observations):
         ({"value": 150.0}, "value", "value within the plausible range of its unit"),
         ({"value": -1.0}, "value", "greater_than_or_equal_to(0)"),
         ({"sex": "W"}, "sex", "isin"),
-        ({"entity": "World"}, "entity", "group code or ISO 3166 alpha-3"),
+        ({"entity": "World"}, "entity", "group code, ISO3 or WB_/OWID_ aggregate"),
         ({"series": "internet_users"}, "series", "isin"),
         ({"obs_status": "X"}, "obs_status", "isin"),
     ],

@@ -5,13 +5,25 @@ Where it sits: joins sources, parsers, schemas and warehouse without knowing abo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from ictstats import schemas, warehouse
+from ictstats import (
+    datahub,
+    entities,
+    itu_country,
+    itu_extract,
+    owid,
+    schemas,
+    un_data,
+    warehouse,
+    worldbank,
+)
 from ictstats.itu_aggregates import ParsedWorkbook, layout_names, parse_itu_aggregates
 from ictstats.sources import ResolvedSource, Source
 
@@ -74,3 +86,89 @@ def publish(
     database = curated_dir / "ictstats.duckdb"
     warehouse.build_duckdb(build, database)
     return WarehouseSummary(database, build, {str(k): int(v) for k, v in rows.items()})
+
+
+# --- country-level sources --------------------------------------------------------------------
+
+OBSERVATION_PARSERS: dict[str, Callable[[Path, str], pd.DataFrame]] = {
+    "itu_country_wide_value_notes_source": itu_country.parse_itu_country_internet,
+    "itu_country_by_sex_area_text": itu_country.parse_itu_country_by_sex_area,
+    "itu_datahub_long": itu_country.parse_itu_datahub_coverage,
+    "un_sdg_export": un_data.parse_un_sdg_mobile_ownership,
+    "wb_databank_wide": worldbank.parse_wb_databank_wide,
+    "wb_bulk_csv": worldbank.parse_wb_bulk_csv,
+    "owid_grapher_csv": owid.parse_owid_grapher,
+    "third_party_urban_rural_extract": itu_extract.parse_nov2025_urban_rural_extract,
+}
+REFERENCE_PARSERS: dict[str, Callable[[Path, str], Any]] = {
+    "un_m49_csv": un_data.parse_un_m49,
+    "datahub_country_codes": datahub.parse_datahub_country_codes,
+    "wb_class": worldbank.parse_wb_class,
+    "wb_oghist": worldbank.parse_wb_oghist,
+    "datahub_population_long": worldbank.parse_datahub_population,
+}
+_ITU_ESTIMATE = re.compile(r"^ITU estimate", re.IGNORECASE)
+
+
+def is_country_observations(source: Source) -> bool:
+    return source.layout in OBSERVATION_PARSERS
+
+
+def is_reference(source: Source) -> bool:
+    return source.layout in REFERENCE_PARSERS
+
+
+def parse_country_source(resolved: ResolvedSource) -> pd.DataFrame:
+    """A country-level value file as an observation frame stamped with its edition and file."""
+    source = resolved.source
+    frame = OBSERVATION_PARSERS[source.layout](resolved.path, source.filename)
+    if "source_note" in frame:  # ITU's country file says which values it estimated itself
+        estimated = frame["source_note"].str.match(_ITU_ESTIMATE)
+        frame.loc[estimated, "obs_status"] = "E"
+    frame = frame.drop(columns=[c for c in ("note", "source_note") if c in frame])
+    return frame.assign(edition=source.edition, source_id=source.id, source_sha256=resolved.sha256)
+
+
+def parse_reference(resolved: ResolvedSource) -> Any:
+    return REFERENCE_PARSERS[resolved.source.layout](resolved.path, resolved.source.filename)
+
+
+@dataclass
+class Entities:
+    """The economies dimension, the `entities` table and the resolver built from them."""
+
+    economies: pd.DataFrame
+    table: pd.DataFrame
+    resolver: entities.Resolver
+
+
+def build_entities(m49: pd.DataFrame, country_codes: pd.DataFrame, wb_class: dict) -> Entities:
+    economies = entities.economies_table(m49, country_codes, wb_class["economies"])
+    wb_groups = wb_class["compositions"][["group_code", "group_name"]].drop_duplicates()
+    wb_aggregates = pd.DataFrame(
+        {
+            "code": [entities.wb_aggregate_code(c) for c in wb_groups["group_code"]],
+            "name": wb_groups["group_name"].to_list(),
+        }
+    )
+    table = entities.entities_table(economies, wb_aggregates)
+    resolver = entities.build_resolver(economies, m49, wb_groups["group_code"])
+    return Entities(economies, table, resolver)
+
+
+def harmonise(frames: Iterable[pd.DataFrame], resolver: entities.Resolver) -> pd.DataFrame:
+    """Country-level frames -> canonical observations, every name or code resolved.
+
+    All unresolved names of all files are collected before stopping, so one run lists them all.
+    """
+    done, problems = [], []
+    for frame in frames:
+        try:
+            entity = resolver.resolve(frame, frame["source_id"].iat[0])
+        except entities.EntityError as exc:
+            problems.append(str(exc))
+            continue
+        done.append(frame.assign(entity=entity)[schemas.OBSERVATION_COLUMNS])
+    if problems:
+        raise entities.EntityError("\n".join(problems))
+    return pd.concat(done, ignore_index=True).astype({"year": "int64"})

@@ -67,6 +67,10 @@ SERIES: tuple[Series, ...] = (
     Series("mobile_phone_ownership", "Individuals owning a mobile phone",
            "Share of individuals aged 10 or older who own a mobile-cellular telephone.",
            "percent", ("millions",)),
+    Series("urban_population_share", "Urban population (% of total population)",
+           "Share of the population living in urban areas (UN World Urbanization Prospects via "
+           "World Bank WDI and OWID); context for urban/rural indicators, not an ICT series.",
+           "percent"),
 )  # fmt: skip
 
 UNITS: dict[str, str] = {
@@ -99,7 +103,10 @@ AGE = {
     "Y15T24": "Aged 15-24 (youth)",
     "_O": "Rest of the population (all ages outside 15-24), as ITU publishes it",
 }
-OBS_STATUS = {"A": "Normal value", "E": "Estimate (flagged by the publisher, e.g. '2019*')"}
+OBS_STATUS = {
+    "A": "Normal value",
+    "E": "Estimate flagged by the publisher ('2019*', source 'ITU estimate.')",
+}
 
 
 @dataclass(frozen=True)
@@ -131,3 +138,5 @@ GROUPS: tuple[Entity, ...] = (
 SERIES_IDS = frozenset(s.id for s in SERIES)
 GROUP_CODES = frozenset(e.code for e in GROUPS)
 ISO3_PATTERN = r"^[A-Z]{3}$"
+# aggregates of other publishers, kept under their own prefix: World Bank (WB_EAS), OWID (OWID_EU27)
+PUBLISHER_AGGREGATE_PATTERN = r"^(WB_[A-Z0-9]{3}|OWID_[A-Z0-9]+)$"

@@ -42,7 +42,11 @@ OBSERVATION_COLUMNS = [
 
 
 def _entity_code(series: pd.Series) -> pd.Series:
-    return series.isin(codes.GROUP_CODES) | series.str.fullmatch(codes.ISO3_PATTERN)
+    return (
+        series.isin(codes.GROUP_CODES)
+        | series.str.fullmatch(codes.ISO3_PATTERN)
+        | series.str.fullmatch(codes.PUBLISHER_AGGREGATE_PATTERN)
+    )
 
 
 @cache
@@ -91,7 +95,9 @@ OBSERVATIONS = pa.DataFrameSchema(
         "source_id": pa.Column(str, pa.Check.str_length(min_value=1)),
         "source_sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$")),
         "series": pa.Column(str, pa.Check.isin(sorted(codes.SERIES_IDS))),
-        "entity": pa.Column(str, pa.Check(_entity_code, name="group code or ISO 3166 alpha-3")),
+        "entity": pa.Column(
+            str, pa.Check(_entity_code, name="group code, ISO3 or WB_/OWID_ aggregate")
+        ),
         "sex": pa.Column(str, pa.Check.isin(list(codes.SEX))),
         "area": pa.Column(str, pa.Check.isin(list(codes.AREA))),
         "age": pa.Column(str, pa.Check.isin(list(codes.AGE))),
@@ -99,7 +105,7 @@ OBSERVATIONS = pa.DataFrameSchema(
         "value": pa.Column(float, pa.Check.ge(0), nullable=False),
         "unit": pa.Column(str, pa.Check.isin(list(codes.UNITS))),
         "obs_status": pa.Column(str, pa.Check.isin(list(codes.OBS_STATUS))),
-        "source_location": pa.Column(str, pa.Check.str_matches(r"^.+!\$?[A-Z]+\$?[0-9]+$|^row ")),
+        "source_location": pa.Column(str, pa.Check.str_matches(r"^.+![A-Z]+[0-9]+$|^row [0-9]+")),
     },
     checks=[pa.Check(_within_unit_range, name="value within the plausible range of its unit")],
     unique=OBSERVATION_KEY,
