@@ -1,11 +1,19 @@
 """The ictstats Dagster code location.
 
-Assets are grouped by layer: `sources` (one verified file per manifest entry) -> `parsed` (one
-ITU aggregates edition each) -> `validated` (the canonical observations, with blocking and
-warning asset checks) -> `warehouse` (Parquet + DuckDB). The manifest is read when the code
-location loads, so `ictstats sources add` adds assets without a code change.
+Assets are grouped by layer:
+- `sources`: one verified file per manifest entry;
+- `parsed`: one asset per edition (ITU aggregates workbooks, country-level value files,
+  reference tables);
+- `entities`: the economies dimension and the name/code resolver;
+- `validated`: canonical ITU aggregates and country-level observations, with blocking schema
+  checks and warning checks;
+- `derived`: recomputed aggregates, their reconciliation with ITU's, revisions between editions;
+- `warehouse`: the Parquet build and the DuckDB file.
+The manifest is read when the code location loads, so `ictstats sources add` adds assets without
+a code change.
 """
 
+import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetChecksDefinition,
@@ -21,8 +29,8 @@ from dagster import (
     in_process_executor,
 )
 
-from ictstats import build, schemas
-from ictstats.errors import ValidationError
+from ictstats import build, recompute, revisions, schemas
+from ictstats.errors import SourceError, ValidationError
 from ictstats.settings import Settings
 from ictstats.sources import ResolvedSource, Source, load_manifest, resolve
 from pipelines.run import progress_console
@@ -32,13 +40,25 @@ def _asset_name(prefix: str, text: str) -> str:
     return prefix + "".join(ch if ch.isalnum() else "_" for ch in text)
 
 
-def _markdown(frame, rows: int = 10) -> MetadataValue:
+def _raw(source: Source) -> str:
+    return _asset_name("raw_", source.id)
+
+
+def _parsed(source: Source) -> str:
+    return _asset_name("parsed_", source.edition)
+
+
+def _markdown(frame: pd.DataFrame, rows: int = 10) -> MetadataValue:
     return MetadataValue.md(frame.head(rows).to_markdown(index=False) if len(frame) else "(none)")
+
+
+def _counts(frame: pd.DataFrame, column: str = "edition") -> MetadataValue:
+    return MetadataValue.json({str(k): int(v) for k, v in frame.groupby(column).size().items()})
 
 
 def source_asset(source: Source, settings: Settings) -> AssetsDefinition:
     @asset(
-        name=_asset_name("raw_", source.id),
+        name=_raw(source),
         group_name="sources",
         description=f"{source.title} ({source.publisher}), verified against the manifest.",
         metadata={"edition": source.edition, "layout": source.layout, "url": source.url},
@@ -46,53 +66,78 @@ def source_asset(source: Source, settings: Settings) -> AssetsDefinition:
     def _resolve(context: AssetExecutionContext) -> Output[ResolvedSource]:
         resolved = resolve(source, settings.raw_dir, settings.mirror_dir)
         context.log.info(f"{resolved.origin} -> data/raw/{resolved.path.name}, SHA-256 verified")
-        return Output(
-            resolved,
-            metadata={
-                "sha256": resolved.sha256,
-                "bytes": resolved.size,
-                "origin": resolved.origin,
-                "known_copy": resolved.copy_note,
-            },
-        )
+        metadata = {
+            "sha256": resolved.sha256,
+            "bytes": resolved.size,
+            "origin": resolved.origin,
+            "known_copy": resolved.copy_note,
+        }
+        return Output(resolved, metadata=metadata)
 
     return _resolve
 
 
 def parsed_asset(source: Source) -> AssetsDefinition:
+    """One edition parsed by its layout's parser (ITU workbook, country values or reference)."""
+
     @asset(
-        name=_asset_name("parsed_", source.edition),
+        name=_parsed(source),
         group_name="parsed",
-        ins={"resolved": AssetIn(_asset_name("raw_", source.id))},
-        description=f"Every value of the {source.edition} ITU aggregates workbook, by layout "
-        f"{source.layout}; checked against the raw-layout schema.",
+        ins={"resolved": AssetIn(_raw(source))},
+        description=f"{source.edition} parsed with layout {source.layout}.",
     )
     def _parse(context: AssetExecutionContext, resolved: ResolvedSource):
-        parsed = build.parse_edition(resolved)
-        obs = parsed.observations
-        context.log.info(
-            f"{len(obs):,} observations, {len(parsed.duplicate_cells):,} sheet repeats"
-        )
-        return Output(
-            parsed,
-            metadata={
-                "observations": len(obs),
-                "sheet_repeats": len(parsed.duplicate_cells),
-                "blocks": _markdown(parsed.block_rows, rows=60),
-                "version_note": " | ".join(parsed.version_notes),
-                "preview": _markdown(obs[schemas.OBSERVATION_COLUMNS]),
-            },
-        )
+        if build.is_itu_aggregates(source):
+            parsed = build.parse_edition(resolved)
+            frame, extra = (
+                parsed.observations,
+                {
+                    "sheet_repeats": len(parsed.duplicate_cells),
+                    "blocks": _markdown(parsed.block_rows, 60),
+                },
+            )
+        elif build.is_country_observations(source):
+            parsed = frame = build.parse_country_source(resolved)
+            extra = {"economies_or_groups": int(frame["entity_name"].nunique())}
+        else:
+            parsed = build.parse_reference(resolved)
+            frame = parsed if isinstance(parsed, pd.DataFrame) else next(iter(parsed.values()))
+            extra = {}
+        context.log.info(f"{len(frame):,} rows")
+        return Output(parsed, metadata={"rows": len(frame), "preview": _markdown(frame), **extra})
 
     return _parse
 
 
+def _schema_check(target, name: str, frame_of) -> AssetChecksDefinition:
+    """Blocking: the pandera schema of the canonical observations."""
+
+    @asset_check(
+        asset=target,
+        name=name,
+        blocking=True,
+        description="pandera schema: types, code lists, ranges by unit, unique key.",
+    )
+    def _check(value) -> AssetCheckResult:
+        try:
+            schemas.validate(frame_of(value))
+        except ValidationError as exc:
+            return AssetCheckResult(
+                passed=False,
+                severity=AssetCheckSeverity.ERROR,
+                metadata={"failures": exc.failures, "report": MetadataValue.md(exc.report)},
+            )
+        return AssetCheckResult(passed=True)
+
+    return _check
+
+
 def _warning_check(target, name: str, description: str, find) -> AssetChecksDefinition:
-    """A non-blocking check: passes when `find` returns no rows, else warns with the table."""
+    """Non-blocking: passes when `find` returns no rows, else warns with the table."""
 
     @asset_check(asset=target, name=name, description=description)
-    def _check(core_itu__aggregate_observations) -> AssetCheckResult:
-        found = find(core_itu__aggregate_observations)
+    def _check(value) -> AssetCheckResult:
+        found = find(value)
         return AssetCheckResult(
             passed=found.empty,
             severity=AssetCheckSeverity.WARN,
@@ -105,82 +150,175 @@ def _warning_check(target, name: str, description: str, find) -> AssetChecksDefi
 def build_definitions(settings: Settings) -> Definitions:
     """All assets and checks for one manifest and one set of folders."""
     manifest = load_manifest(settings.manifest)
-    itu_sources = [s for s in manifest.values() if build.is_itu_aggregates(s)]
+    itu = [s for s in manifest.values() if build.is_itu_aggregates(s)]
+    country = [s for s in manifest.values() if build.is_country_observations(s)]
+    reference = {s.layout: s for s in manifest.values() if build.is_reference(s)}
+    missing = sorted(set(build.REFERENCE_PARSERS) - set(reference))
+    if missing:
+        raise SourceError(
+            f"{settings.manifest.name} lacks sources with layout(s) {missing}; the entities, "
+            "country observations and recomputed aggregates need them"
+        )
+    edition_dates = {s.edition: s.edition_date for s in manifest.values()}
+
+    def ins(sources: list[Source], prefix: str) -> dict[str, AssetIn]:
+        return {_asset_name(prefix, s.id): AssetIn(_parsed(s)) for s in sources}
+
+    def ref(layout: str) -> AssetIn:
+        return AssetIn(_parsed(reference[layout]))
 
     @asset(
         group_name="validated",
-        ins={
-            _asset_name("p_", s.edition): AssetIn(_asset_name("parsed_", s.edition))
-            for s in itu_sources
-        },
+        ins=ins(itu, "p_"),
         description="All ITU aggregates editions in the canonical observation schema.",
     )
     def core_itu__aggregate_observations(context: AssetExecutionContext, **parsed):
         combined = build.combine_editions(parsed.values())
-        rows = combined.observations.groupby("edition").size()
-        context.log.info(
-            "observations per edition: " + ", ".join(f"{k} {v:,}" for k, v in rows.items())
-        )
+        obs = combined.observations
+        context.log.info(f"{len(obs):,} observations in {obs['edition'].nunique()} editions")
         return Output(
             combined,
             metadata={
-                "observations": len(combined.observations),
-                "rows_by_edition": MetadataValue.json({k: int(v) for k, v in rows.items()}),
-                "preview": _markdown(combined.observations),
+                "observations": len(obs),
+                "rows_by_edition": _counts(obs),
+                "preview": _markdown(obs),
             },
         )
 
-    @asset_check(
-        asset=core_itu__aggregate_observations,
-        blocking=True,
-        description="pandera schema: types, code lists, ranges by unit, unique key.",
+    @asset(
+        group_name="entities",
+        ins={
+            "m49": ref("un_m49_csv"),
+            "country_codes": ref("datahub_country_codes"),
+            "wb_class": ref("wb_class"),
+        },
+        description="Economies (ISO3, M49, ITU code, regions, LDC/LLDC/SIDS), groups and World "
+        "Bank aggregates; the resolver for every publisher's names and codes.",
     )
-    def observations_schema(core_itu__aggregate_observations) -> AssetCheckResult:
-        try:
-            schemas.validate(core_itu__aggregate_observations.observations)
-        except ValidationError as exc:
-            return AssetCheckResult(
-                passed=False,
-                severity=AssetCheckSeverity.ERROR,
-                metadata={"failures": exc.failures, "report": MetadataValue.md(exc.report)},
-            )
-        return AssetCheckResult(passed=True)
+    def core_entities(context: AssetExecutionContext, m49, country_codes, wb_class):
+        found = build.build_entities(m49, country_codes, wb_class)
+        kinds = found.table.groupby("kind").size()
+        context.log.info(", ".join(f"{v} {k}" for k, v in kinds.items()))
+        return Output(
+            found, metadata={"entities": len(found.table), "economies": _markdown(found.economies)}
+        )
 
-    warning_checks = [
-        _warning_check(
-            core_itu__aggregate_observations,
-            "totals_within_breakdown",
-            "Warning: a total outside its female/male or urban/rural range.",
-            lambda c: schemas.totals_outside_breakdown(c.observations, c.sheet_repeats),
-        ),
-        _warning_check(
-            core_itu__aggregate_observations,
-            "sheet_repeats_agree",
-            "Warning: a breakdown sheet's Total differs from the first sheet's value.",
-            lambda c: schemas.repeat_disagreements(c.sheet_repeats),
-        ),
-        _warning_check(
-            core_itu__aggregate_observations,
-            "accepted_publisher_values",
-            "Warning: publisher values kept as printed although they break a hard rule.",
-            lambda c: schemas.accepted_values_in_use(c.observations),
-        ),
-    ]
+    @asset(
+        group_name="validated",
+        ins={"found": AssetIn("core_entities"), **ins(country, "c_")},
+        description="Country-level values of every source, keyed by ISO3 (or group code).",
+    )
+    def core_country__observations(context: AssetExecutionContext, found, **frames):
+        obs = build.harmonise(frames.values(), found.resolver)
+        context.log.info(f"{len(obs):,} observations, every name and code resolved")
+        return Output(
+            obs,
+            metadata={
+                "observations": len(obs),
+                "rows_by_edition": _counts(obs),
+                "preview": _markdown(obs),
+            },
+        )
+
+    @asset(
+        group_name="derived",
+        ins={
+            "obs": AssetIn("core_country__observations"),
+            "found": AssetIn("core_entities"),
+            "oghist": ref("wb_oghist"),
+            "population": ref("datahub_population_long"),
+        },
+        description="Population-weighted World, income-group and LDC/LLDC/SIDS aggregates "
+        "recomputed from country data, with coverage, imputation and the classification used.",
+    )
+    def out_ictstats__recomputed_aggregates(
+        context: AssetExecutionContext, obs, found, oghist, population
+    ):
+        result = recompute.recompute_all(obs, edition_dates, found.economies, oghist, population)
+        context.log.info(f"{len(result):,} recomputed group-years")
+        return Output(result, metadata={"rows": len(result), "preview": _markdown(result)})
+
+    @asset(
+        group_name="derived",
+        ins={
+            "itu_obs": AssetIn("core_itu__aggregate_observations"),
+            "recomputed": AssetIn("out_ictstats__recomputed_aggregates"),
+        },
+        description="Published vs recomputed aggregates, with the coverage behind each.",
+    )
+    def out_ictstats__aggregate_reconciliation(context: AssetExecutionContext, itu_obs, recomputed):
+        table = recompute.reconciliation(itu_obs.observations, recomputed, edition_dates)
+        world_4g = table.query(
+            "series == 'coverage_4g' and entity == 'WLD' and sex == '_T' "
+            "and area == '_T' and year in (2023, 2024)"
+        )
+        return Output(table, metadata={"rows": len(table), "world_4g": _markdown(world_4g)})
+
+    @asset(
+        group_name="derived",
+        ins={
+            "itu_obs": AssetIn("core_itu__aggregate_observations"),
+            "country_obs": AssetIn("core_country__observations"),
+        },
+        description="Every key present in two or more editions of one dataset, with revisions.",
+    )
+    def out_ictstats__revisions(context: AssetExecutionContext, itu_obs, country_obs):
+        observations = pd.concat([itu_obs.observations, country_obs], ignore_index=True)
+        eds = pd.DataFrame(
+            [
+                {
+                    "id": s.edition,
+                    "dataset": build.warehouse.dataset_of(s.layout),
+                    "date": s.edition_date,
+                }
+                for s in manifest.values()
+            ]
+        )
+        table = revisions.revisions(observations, eds)
+        return Output(table, metadata={"rows": len(table), "preview": _markdown(table)})
 
     @asset(
         group_name="warehouse",
         ins={
-            "aggregates": AssetIn("core_itu__aggregate_observations"),
-            **{
-                _asset_name("r_", s.id): AssetIn(_asset_name("raw_", s.id))
-                for s in manifest.values()
-            },
+            "itu_obs": AssetIn("core_itu__aggregate_observations"),
+            "country_obs": AssetIn("core_country__observations"),
+            "found": AssetIn("core_entities"),
+            "oghist": ref("wb_oghist"),
+            "population": ref("datahub_population_long"),
+            "recomputed": AssetIn("out_ictstats__recomputed_aggregates"),
+            "reconciliation": AssetIn("out_ictstats__aggregate_reconciliation"),
+            "revision_table": AssetIn("out_ictstats__revisions"),
+            **{_asset_name("r_", s.id): AssetIn(_raw(s)) for s in manifest.values()},
         },
         description="Parquet build (stored truth) and the DuckDB warehouse rebuilt from it.",
     )
-    def out_ictstats__warehouse(context: AssetExecutionContext, aggregates, **resolved):
+    def out_ictstats__warehouse(
+        context: AssetExecutionContext,
+        itu_obs,
+        country_obs,
+        found,
+        oghist,
+        population,
+        recomputed,
+        reconciliation,
+        revision_table,
+        **resolved,
+    ):
+        observations = pd.concat([itu_obs.observations, country_obs], ignore_index=True)
+        tables = {
+            "entities": found.table,
+            "economies": found.economies,
+            "income_classifications": oghist,
+            "population": population,
+            "sheet_repeats": itu_obs.sheet_repeats,
+            "recomputed_aggregates": recomputed,
+            "aggregate_reconciliation": reconciliation,
+            "revisions": revision_table,
+        }
         by_id = {item.source.id: item for item in resolved.values()}
-        summary = build.publish(settings.curated_dir, aggregates, by_id)
+        summary = build.publish(
+            settings.curated_dir, observations, by_id, itu_obs.version_notes, tables
+        )
         context.log.info(f"{summary.database} rebuilt from {summary.parquet_build.name}")
         return Output(
             str(summary.database),
@@ -191,14 +329,48 @@ def build_definitions(settings: Settings) -> Definitions:
             },
         )
 
+    itu_target = core_itu__aggregate_observations
+    checks = [
+        _schema_check(itu_target, "observations_schema", lambda c: c.observations),
+        _schema_check(core_country__observations, "country_observations_schema", lambda f: f),
+        _warning_check(
+            itu_target,
+            "totals_within_breakdown",
+            "Warning: a total outside its female/male or urban/rural range.",
+            lambda c: schemas.totals_outside_breakdown(c.observations, c.sheet_repeats),
+        ),
+        _warning_check(
+            itu_target,
+            "sheet_repeats_agree",
+            "Warning: a breakdown sheet's Total differs from the first sheet's value.",
+            lambda c: schemas.repeat_disagreements(c.sheet_repeats),
+        ),
+        _warning_check(
+            itu_target,
+            "accepted_publisher_values",
+            "Warning: publisher values kept as printed although they break a hard rule.",
+            lambda c: schemas.accepted_values_in_use(c.observations),
+        ),
+        _warning_check(
+            core_country__observations,
+            "country_accepted_publisher_values",
+            "Warning: publisher values kept as printed although they break a hard rule.",
+            schemas.accepted_values_in_use,
+        ),
+    ]
     return Definitions(
         assets=[
             *(source_asset(s, settings) for s in manifest.values()),
-            *(parsed_asset(s) for s in itu_sources),
+            *(parsed_asset(s) for s in manifest.values()),
             core_itu__aggregate_observations,
+            core_entities,
+            core_country__observations,
+            out_ictstats__recomputed_aggregates,
+            out_ictstats__aggregate_reconciliation,
+            out_ictstats__revisions,
             out_ictstats__warehouse,
         ],
-        asset_checks=[observations_schema, *warning_checks],
+        asset_checks=checks,
         executor=in_process_executor,
         loggers={"progress": progress_console},
     )

@@ -66,3 +66,41 @@ def isolated_settings(tmp_path, mirror, monkeypatch) -> Settings:
     monkeypatch.setenv("DAGSTER_HOME", str(ROOT))
     monkeypatch.setenv("ICTSTATS_DAGSTER_STORAGE", str(tmp_path / "dagster"))
     return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def resolved_all(manifest, raw_dir, mirror) -> dict[str, ResolvedSource]:
+    """Every manifest source resolved from the mirror into a temporary data/raw/."""
+    return {sid: resolve(s, raw_dir, mirror, allow_download=False) for sid, s in manifest.items()}
+
+
+@pytest.fixture(scope="session")
+def references(resolved_all) -> dict:
+    """Reference tables by layout: M49, country codes, CLASS, OGHIST, population."""
+    return {
+        r.source.layout: build.parse_reference(r)
+        for r in resolved_all.values()
+        if build.is_reference(r.source)
+    }
+
+
+@pytest.fixture(scope="session")
+def found_entities(references) -> build.Entities:
+    return build.build_entities(
+        references["un_m49_csv"], references["datahub_country_codes"], references["wb_class"]
+    )
+
+
+@pytest.fixture(scope="session")
+def country_frames(resolved_all) -> dict[str, object]:
+    """Country-level observation frames by edition, before entity resolution."""
+    return {
+        r.source.edition: build.parse_country_source(r)
+        for r in resolved_all.values()
+        if build.is_country_observations(r.source)
+    }
+
+
+@pytest.fixture(scope="session")
+def country_observations(country_frames, found_entities):
+    return build.harmonise(country_frames.values(), found_entities.resolver)

@@ -31,15 +31,14 @@ def warehouse_env(tmp_path_factory, mirror):
 WORLD_2005 = (
     "select edition, round(value, 1) as value from observations where series = 'internet_use' "
     "and entity = 'WLD' and sex = '_T' and area = '_T' and age = '_T' and unit = 'percent' "
-    "and year = {year} order by edition"
+    "and year = {year} and edition like 'itu-agg-20__-__' order by edition"
 )
 
 
-def test_run_prints_rows_per_edition(warehouse_env):
-    result = CliRunner().invoke(
-        main, ["query", "select count(*) as n from observations"], env=warehouse_env
-    )
-    assert "17404" in result.output
+def test_itu_aggregates_rows(warehouse_env):
+    sql = "select count(*) as n from observations where edition like 'itu-agg-20__-__'"
+    result = CliRunner().invoke(main, ["query", sql, "--format", "csv"], env=warehouse_env)
+    assert result.output == "n\n17404\n"
 
 
 def test_query_formats(warehouse_env):

@@ -36,21 +36,18 @@ def snapshot(curated: Path) -> dict[str, bytes | str]:
 
 def test_asset_graph_snapshot(isolated_settings):
     defs = build_definitions(isolated_settings)
-    keys = sorted(k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys())
-    assert len(keys) == 18 + 4 + 2
-    assert keys[:4] == [
-        "core_itu__aggregate_observations",
-        "out_ictstats__warehouse",
-        "parsed_itu_agg_2019_10",
-        "parsed_itu_agg_2022_01",
-    ]
-    checks = sorted(c.name for c in defs.resolve_asset_graph().asset_check_keys)
-    assert checks == [
-        "accepted_publisher_values",
-        "observations_schema",
-        "sheet_repeats_agree",
-        "totals_within_breakdown",
-    ]
+    graph = defs.resolve_asset_graph()
+    keys = sorted(k.to_user_string() for k in graph.get_all_asset_keys())
+    assert len(keys) == 18 + 18 + 7
+    assert [k for k in keys if not k.startswith(("raw_", "parsed_"))] == [
+        "core_country__observations", "core_entities", "core_itu__aggregate_observations",
+        "out_ictstats__aggregate_reconciliation", "out_ictstats__recomputed_aggregates",
+        "out_ictstats__revisions", "out_ictstats__warehouse",
+    ]  # fmt: skip
+    checks = sorted(c.name for c in graph.asset_check_keys)
+    assert checks == ["accepted_publisher_values", "country_accepted_publisher_values",
+                      "country_observations_schema", "observations_schema",
+                      "sheet_repeats_agree", "totals_within_breakdown"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +76,11 @@ def test_full_run_succeeds_with_expected_check_results(built):
     verdicts = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert verdicts == {
         "observations_schema": True,
+        "country_observations_schema": True,
         "totals_within_breakdown": False,  # warnings: publisher totals outside F/M
         "sheet_repeats_agree": False,  # e.g. Nov 2025 SIDS ownership in `By gender`
         "accepted_publisher_values": False,  # the Jan 2022 100.4 % cell
+        "country_accepted_publisher_values": False,  # four SDG ownership values above 100 %
     }
 
 
@@ -96,12 +95,37 @@ def test_warehouse_passes_the_public_contract(built):
     assert "27/27 checks pass" in done.stdout
 
 
+def test_derived_tables(built):
+    settings, _ = built
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    lte = con.execute(
+        """select published_edition, published_value, round(recomputed_value, 1),
+                  round(population_coverage, 3), economies_with_data, income_classification
+           from aggregate_reconciliation where series = 'coverage_4g' and entity = 'WLD'
+           and sex = '_T' and area = '_T' and year = 2023 and imputation = 'none'
+           order by published_edition"""
+    ).fetchall()
+    assert [row[:2] for row in lte] == [("itu-agg-2024-11", 91.4), ("itu-agg-2025-11", 91.4)]
+    assert [row[5] for row in lte] == ["FY25", "FY26"]
+    revision = con.execute(
+        """select list(round(value, 1) order by edition_date) from revisions
+           where dataset = 'itu_aggregates' and series = 'internet_use' and entity = 'WLD'
+           and sex = '_T' and area = '_T' and age = '_T' and unit = 'percent' and year = 2005"""
+    ).fetchone()[0]
+    assert revision == [16.8, 15.8, 15.6, 15.6]
+    unmixed = con.execute(
+        "select count(*) from observations where edition like 'recomputed-%'"
+    ).fetchone()[0]
+    assert unmixed == 0
+
+
 def test_warehouse_queries(built):
     settings, _ = built
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     world = """select edition, round(value, 1) from {table} where series = 'internet_use'
                and entity = 'WLD' and sex = '_T' and area = '_T' and age = '_T'
-               and unit = 'percent' and year = {year} order by edition"""
+               and unit = 'percent' and year = {year} and edition like 'itu-agg-20__-__'
+               order by edition"""
     assert con.execute(world.format(table="observations", year=2005)).fetchall() == [
         ("itu-agg-2019-10", 16.8),
         ("itu-agg-2022-01", 15.8),
@@ -116,12 +140,14 @@ def test_warehouse_queries(built):
     assert editions["itu-agg-2025-11"].startswith("fd9070eb")
     assert len(editions) == 18
     rows = dict(con.execute("select edition, count(*) from observations group by 1").fetchall())
-    assert rows == {
+    itu = {k: v for k, v in rows.items() if k.startswith("itu-agg-20") and len(k) == 15}
+    assert itu == {
         "itu-agg-2019-10": 2124,
         "itu-agg-2022-01": 3536,
         "itu-agg-2024-11": 5680,
         "itu-agg-2025-11": 6064,
     }
+    assert len(rows) == 13  # and 9 country-level or secondary editions
     parquet = con.execute(
         "select count(*) from read_parquet(?, hive_partitioning = true)",
         [str(settings.parquet_dir / "observations" / "*" / "*.parquet")],
@@ -135,8 +161,13 @@ def test_rebuild_from_parquet_alone(built, tmp_path):
     settings, _ = built
     rebuilt = tmp_path / "rebuilt.duckdb"
     build_duckdb(settings.parquet_dir, rebuilt)
-    con = duckdb.connect(str(rebuilt), read_only=True)
-    assert con.execute("select count(*) from observations").fetchone()[0] == 17404
+    tables = "select table_name from information_schema.tables order by 1"
+    original = duckdb.connect(str(settings.warehouse), read_only=True)
+    copy = duckdb.connect(str(rebuilt), read_only=True)
+    assert copy.execute(tables).fetchall() == original.execute(tables).fetchall()
+    for (table,) in original.execute(tables).fetchall():
+        count = f"select count(*) from {table}"
+        assert copy.execute(count).fetchone() == original.execute(count).fetchone(), table
 
 
 def test_checksum_mismatch_stops_the_run_and_keeps_the_warehouse(isolated_settings):
@@ -164,12 +195,12 @@ def test_value_out_of_range_is_blocked_before_the_warehouse(isolated_settings, m
     workbook.save(bad)
     from ictstats.sources import sha256_of
 
-    entry = yaml.safe_load((ROOT / "data" / "sources.yaml").read_text())["sources"]
-    only = [e for e in entry if e["id"] == source.id]
-    only[0]["filename"] = bad.name
-    only[0]["known_copies"] = [{"sha256": sha256_of(bad), "size": bad.stat().st_size}]
+    entries = yaml.safe_load((ROOT / "data" / "sources.yaml").read_text())["sources"]
+    entry = next(e for e in entries if e["id"] == source.id)
+    entry["filename"] = bad.name
+    entry["known_copies"] = [{"sha256": sha256_of(bad), "size": bad.stat().st_size}]
     test_manifest = tmp_path / "sources.yaml"
-    test_manifest.write_text(yaml.safe_dump({"sources": only}))
+    test_manifest.write_text(yaml.safe_dump({"sources": entries}))
     (isolated_settings.raw_dir / bad.name).write_bytes(bad.read_bytes())
     settings = dataclasses.replace(isolated_settings, manifest=test_manifest)
 

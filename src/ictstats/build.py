@@ -73,16 +73,21 @@ class WarehouseSummary:
 
 def publish(
     curated_dir: Path,
-    aggregates: AggregateEditions,
+    observations: pd.DataFrame,
     resolved: Mapping[str, ResolvedSource],
+    version_notes: Mapping[str, list[str]],
+    tables: Mapping[str, pd.DataFrame],
 ) -> WarehouseSummary:
-    """Write Parquet (the stored truth) and rebuild DuckDB from it. Input must be validated."""
-    rows = aggregates.observations.groupby("edition").size().to_dict()
-    tables = dict(warehouse.dimension_tables())
-    tables["editions"] = warehouse.editions_table(resolved, aggregates.version_notes, rows)
-    tables["sheet_repeats"] = aggregates.sheet_repeats
+    """Write Parquet (the stored truth) and rebuild DuckDB from it. Input must be validated.
+
+    `tables`: every table besides `observations`, the code lists and `editions`.
+    """
+    rows = observations.groupby("edition").size().to_dict()
+    every = dict(warehouse.dimension_tables())
+    every["editions"] = warehouse.editions_table(resolved, version_notes, rows)
+    every.update(tables)
     curated_dir.mkdir(parents=True, exist_ok=True)
-    build = warehouse.write_parquet_build(curated_dir, aggregates.observations, tables)
+    build = warehouse.write_parquet_build(curated_dir, observations, every)
     database = curated_dir / "ictstats.duckdb"
     warehouse.build_duckdb(build, database)
     return WarehouseSummary(database, build, {str(k): int(v) for k, v in rows.items()})

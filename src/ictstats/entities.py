@@ -107,11 +107,19 @@ def economies_table(
 
 
 def entities_table(economies: pd.DataFrame, wb_aggregates: pd.DataFrame) -> pd.DataFrame:
-    """The `entities` dimension: groups, World Bank aggregates and economies."""
+    """The `entities` dimension: groups, World Bank and OWID aggregates, and economies."""
     groups = pd.DataFrame([vars(e) for e in codes.GROUPS])
     wb = wb_aggregates.assign(kind="wb_aggregate")[["code", "name", "kind"]]
+    owid = pd.DataFrame(
+        [
+            {"code": a.code, "name": a.name, "kind": "owid_aggregate"}
+            for a in load_aliases().values()
+            if a.code.startswith("OWID_")
+        ],
+        columns=["code", "name", "kind"],
+    )
     return pd.concat(
-        [groups, wb, economies[["code", "name", "kind"]]], ignore_index=True
+        [groups, wb, owid, economies[["code", "name", "kind"]]], ignore_index=True
     ).drop_duplicates("code")
 
 

@@ -42,7 +42,6 @@ def dimension_tables() -> dict[str, pd.DataFrame]:
             for s in codes.SERIES
         ]
     )
-    entities = pd.DataFrame([vars(e) for e in codes.GROUPS])
     units = pd.DataFrame(
         [{"id": k, "label": v, "maximum": codes.UNIT_MAXIMUM[k]} for k, v in codes.UNITS.items()]
     )
@@ -58,7 +57,7 @@ def dimension_tables() -> dict[str, pd.DataFrame]:
             for code, label in table.items()
         ]
     )
-    return {"series": series, "entities": entities, "units": units, "codes": breakdowns}
+    return {"series": series, "units": units, "codes": breakdowns}
 
 
 def write_parquet_build(
@@ -184,8 +183,17 @@ def editions_table(
     return pd.DataFrame.from_records(records).sort_values("date", ignore_index=True)
 
 
+# Layouts whose editions are vintages of one dataset although the file layout changed.
+DATASET_OF_LAYOUT = {"wb_databank_wide": "wb_wdi", "wb_bulk_csv": "wb_wdi"}
+
+
 def dataset_of(layout: str) -> str:
-    """Layout family: every ITU aggregates edition belongs to dataset `itu_aggregates`."""
+    """Dataset of an edition: vintages of one dataset are compared for revisions and `latest`.
+
+    Every ITU aggregates edition (layouts itu_aggregates_<year>) is dataset `itu_aggregates`.
+    """
+    if layout in DATASET_OF_LAYOUT:
+        return DATASET_OF_LAYOUT[layout]
     head, _, tail = layout.rpartition("_")
     return head if tail.isdigit() and head else layout
 

@@ -1,0 +1,147 @@
+"""Recomputed aggregates from real country data, reconciled with ITU's published values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from ictstats import build, recompute
+from ictstats.revisions import revisions
+from ictstats.warehouse import dataset_of
+
+
+@pytest.mark.parametrize(
+    ("published", "fiscal_year"),
+    [
+        ((2024, 11, 1), "FY25"),
+        ((2025, 11, 13), "FY26"),
+        ((2022, 1, 25), "FY22"),
+        ((2025, 6, 30), "FY25"),
+        ((2025, 7, 1), "FY26"),
+    ],
+)
+def test_fiscal_year_in_force(published, fiscal_year):
+    assert recompute.fiscal_year_in_force(dt.date(*published)) == fiscal_year
+
+
+@pytest.fixture(scope="module")
+def dates(manifest):
+    return {s.edition: s.edition_date for s in manifest.values()}
+
+
+@pytest.fixture(scope="module")
+def recomputed(country_observations, dates, found_entities, references):
+    return recompute.recompute_all(
+        country_observations,
+        dates,
+        found_entities.economies,
+        references["wb_oghist"],
+        references["datahub_population_long"],
+    )
+
+
+@pytest.fixture(scope="module")
+def reconciliation(parsed, recomputed, dates):
+    published = build.combine_editions(parsed.values()).observations
+    return recompute.reconciliation(published, recomputed, dates)
+
+
+def test_membership_follows_the_fiscal_year(found_entities, references):
+    fy26 = recompute.group_membership(found_entities.economies, references["wb_oghist"], "FY26")
+    sizes = fy26.groupby("group").size()
+    # OGHIST FY26: 87 H, 54 UM, 50 LM, 26 L (Venezuela unclassified)
+    assert (sizes["HIC"], sizes["UMC"], sizes["LMC"], sizes["LIC"]) == (87, 54, 50, 26)
+    assert (sizes["LDC"], sizes["LLDC"], sizes["SIDS"]) == (45, 32, 53)
+    fy25 = recompute.group_membership(found_entities.economies, references["wb_oghist"], "FY25")
+    assert fy25.groupby("group").size()["HIC"] == 86
+    with pytest.raises(ValueError, match="FY40"):
+        recompute.group_membership(found_entities.economies, references["wb_oghist"], "FY40")
+
+
+def world_lte(table: pd.DataFrame, year: int) -> pd.DataFrame:
+    return table.query(
+        "series == 'coverage_4g' and entity == 'WLD' and sex == '_T' and area == '_T' "
+        "and year == @year and imputation == 'none'"
+    )
+
+
+def test_world_lte_2023_recomputed_with_coverage_and_compared(
+    reconciliation, country_frames, found_entities, references
+):
+    rows = world_lte(reconciliation, 2023).set_index("published_edition")
+    assert sorted(rows.index) == ["itu-agg-2024-11", "itu-agg-2025-11"]
+    assert rows.loc["itu-agg-2024-11", "published_value"] == 91.4
+    assert rows.loc["itu-agg-2025-11", "published_value"] == 91.4
+    assert rows.loc["itu-agg-2025-11", "income_classification"] == "FY26"
+    # economies with data: DataHub's 2023 LTE values for economies with a population figure
+    datahub = country_frames["itu-datahub-coverage-2025-12"]
+    lte = datahub.query("series == 'coverage_4g' and year == 2023")
+    mapped = found_entities.resolver.resolve(lte, "datahub")
+    population = references["datahub_population_long"]
+    with_population = set(population.loc[population["year"] == 2023, "code"])
+    expected = int(mapped.isin(with_population).sum())
+    row = rows.loc["itu-agg-2025-11"]
+    assert row["economies_with_data"] == expected
+    assert 0.5 < row["population_coverage"] <= 1
+    assert row["difference"] == pytest.approx(row["recomputed_value"] - 91.4)
+    assert 80 < row["recomputed_value"] <= 100
+
+
+def test_imputation_variants_are_reported_side_by_side(recomputed):
+    world = recomputed.query(
+        "series == 'coverage_4g' and entity == 'WLD' and year == 2024 "
+        "and sex == '_T' and income_classification == 'FY26'"
+    )
+    assert sorted(world["imputation"]) == ["nearest_year_within_3+group_mean", "none"]
+    by = world.set_index("imputation")
+    assert by.loc["none", "imputed_share"] == 0
+    assert by.loc["nearest_year_within_3+group_mean", "imputed_share"] > 0
+    # coverage counts real data only, whatever the imputation
+    assert by["population_coverage"].nunique() == 1
+
+
+def test_recomputed_editions_never_enter_observations(recomputed, country_observations):
+    assert set(recomputed["edition"]) == {
+        "recomputed-itu-datahub-coverage-2025-12-fy25",
+        "recomputed-itu-datahub-coverage-2025-12-fy26",
+        "recomputed-wb-wdi-2026-07-fy25",
+        "recomputed-wb-wdi-2026-07-fy26",
+        "recomputed-itu-country-2022-02-fy22",
+    }
+    assert not set(recomputed["edition"]) & set(country_observations["edition"])
+
+
+def test_revisions_hold_the_world_2005_example(parsed, country_observations, manifest):
+    observations = pd.concat(
+        [build.combine_editions(parsed.values()).observations, country_observations]
+    )
+    editions = pd.DataFrame(
+        [
+            {"id": s.edition, "dataset": dataset_of(s.layout), "date": s.edition_date}
+            for s in manifest.values()
+        ]
+    )
+    table = revisions(observations, editions)
+    world = table.query(
+        "dataset == 'itu_aggregates' and series == 'internet_use' and entity == 'WLD' and "
+        "sex == '_T' and area == '_T' and age == '_T' and unit == 'percent' and year == 2005"
+    )
+    assert world["edition"].tolist() == [
+        "itu-agg-2019-10",
+        "itu-agg-2022-01",
+        "itu-agg-2024-11",
+        "itu-agg-2025-11",
+    ]
+    assert world["value"].round(1).tolist() == [16.8, 15.8, 15.6, 15.6]
+    assert world["revision"].round(2).tolist()[1:] == [-1.02, -0.2, 0.0]
+    assert world["previous_edition"].iloc[0] is None or pd.isna(world["previous_edition"].iloc[0])
+    # the Nov 2025 edition revised 2024 from 67.6 to 71.2
+    y2024 = table.query(
+        "dataset == 'itu_aggregates' and series == 'internet_use' and entity == 'WLD' and "
+        "sex == '_T' and area == '_T' and age == '_T' and unit == 'percent' and year == 2024"
+    )
+    assert y2024[["value", "revision"]].round(1).values.tolist()[-1] == [71.2, 3.6]
+    # World Bank WDI vintages are one dataset, so their revisions appear too
+    assert "wb_wdi" in set(table["dataset"])
