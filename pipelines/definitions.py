@@ -8,6 +8,7 @@ Assets are grouped by layer:
 - `validated`: canonical ITU aggregates and country-level observations, with blocking schema
   checks and warning checks;
 - `derived`: recomputed aggregates, their reconciliation with ITU's, revisions between editions;
+- `claims`: the claims register checked against the data, and its report;
 - `warehouse`: the Parquet build and the DuckDB file.
 The manifest is read when the code location loads, so `ictstats sources add` adds assets without
 a code change.
@@ -29,7 +30,7 @@ from dagster import (
     in_process_executor,
 )
 
-from ictstats import build, recompute, revisions, schemas
+from ictstats import build, claims, claims_report, recompute, revisions, schemas
 from ictstats.errors import SourceError, ValidationError
 from ictstats.settings import Settings
 from ictstats.sources import ResolvedSource, Source, load_manifest, resolve
@@ -277,6 +278,44 @@ def build_definitions(settings: Settings) -> Definitions:
         table = revisions.revisions(observations, eds)
         return Output(table, metadata={"rows": len(table), "preview": _markdown(table)})
 
+    secondary = {s.edition for s in manifest.values() if s.secondary}
+
+    @asset(
+        group_name="claims",
+        ins={
+            "itu_obs": AssetIn("core_itu__aggregate_observations"),
+            "country_obs": AssetIn("core_country__observations"),
+            "found": AssetIn("core_entities"),
+            "recomputed": AssetIn("out_ictstats__recomputed_aggregates"),
+        },
+        description="Every figure of the claims register (data/claims.yaml) checked against "
+        "every edition or source that carries its series.",
+    )
+    def out_ictstats__claim_checks(
+        context: AssetExecutionContext, itu_obs, country_obs, found, recomputed
+    ):
+        observations = pd.concat([itu_obs.observations, country_obs], ignore_index=True)
+        facts = claims.facts_frame(observations, recomputed, secondary)
+        economies = set(found.economies["code"])
+        checks = claims.check_claims(claims.load_claims(settings.claims), facts, economies)
+        verdicts = claims.summary(checks)["verdict"].value_counts()
+        context.log.info(", ".join(f"{v} {k}" for k, v in verdicts.items()))
+        return Output(
+            checks, metadata={"rows": len(checks), "summary": _markdown(claims.summary(checks), 30)}
+        )
+
+    @asset(
+        group_name="claims",
+        ins={"checks": AssetIn("out_ictstats__claim_checks")},
+        description="claims.md and claims.html in data/curated/reports/.",
+    )
+    def out_ictstats__claims_report(context: AssetExecutionContext, checks):
+        footer = "Built by ictstats from the editions listed in the warehouse table `editions`."
+        paths = claims_report.write_reports(
+            settings.reports_dir, claims.summary(checks), checks, footer
+        )
+        return Output([str(p) for p in paths], metadata={"files": [str(p) for p in paths]})
+
     @asset(
         group_name="warehouse",
         ins={
@@ -288,6 +327,7 @@ def build_definitions(settings: Settings) -> Definitions:
             "recomputed": AssetIn("out_ictstats__recomputed_aggregates"),
             "reconciliation": AssetIn("out_ictstats__aggregate_reconciliation"),
             "revision_table": AssetIn("out_ictstats__revisions"),
+            "claim_checks": AssetIn("out_ictstats__claim_checks"),
             **{_asset_name("r_", s.id): AssetIn(_raw(s)) for s in manifest.values()},
         },
         description="Parquet build (stored truth) and the DuckDB warehouse rebuilt from it.",
@@ -302,6 +342,7 @@ def build_definitions(settings: Settings) -> Definitions:
         recomputed,
         reconciliation,
         revision_table,
+        claim_checks,
         **resolved,
     ):
         observations = pd.concat([itu_obs.observations, country_obs], ignore_index=True)
@@ -314,6 +355,7 @@ def build_definitions(settings: Settings) -> Definitions:
             "recomputed_aggregates": recomputed,
             "aggregate_reconciliation": reconciliation,
             "revisions": revision_table,
+            "claim_checks": claim_checks,
         }
         by_id = {item.source.id: item for item in resolved.values()}
         summary = build.publish(
@@ -368,6 +410,8 @@ def build_definitions(settings: Settings) -> Definitions:
             out_ictstats__recomputed_aggregates,
             out_ictstats__aggregate_reconciliation,
             out_ictstats__revisions,
+            out_ictstats__claim_checks,
+            out_ictstats__claims_report,
             out_ictstats__warehouse,
         ],
         asset_checks=checks,

@@ -172,6 +172,26 @@ def query(sql: str, fmt: str) -> None:
         click.echo(tabulate(rows, headers=columns, tablefmt="simple"))
 
 
+@main.command("claims")
+@click.option("--all", "every", is_flag=True, help="Every edition and source, not the summary.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+def claims_command(every: bool, fmt: str) -> None:
+    """The cited figures (data/claims.yaml) checked against the data, from the warehouse."""
+    from ictstats.claims import summary
+
+    con = _connect(Settings.from_env())
+    checks = con.execute("select * from claim_checks").fetchdf()
+    frame = checks if every else summary(checks)
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(frame.to_json(orient="records", indent=2))
+    else:
+        from ictstats.claims_report import markdown_checks, markdown_summary
+
+        click.echo(markdown_checks(frame) if every else markdown_summary(frame))
+
+
 def _connect(settings: Settings):
     from ictstats.warehouse import connect_read_only
 

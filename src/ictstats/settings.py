@@ -26,6 +26,7 @@ def _project_root() -> Path:
 class Settings:
     root: Path
     manifest: Path
+    claims: Path
     raw_dir: Path
     curated_dir: Path
     mirror_dir: Path | None
@@ -37,6 +38,14 @@ class Settings:
     @property
     def parquet_dir(self) -> Path:
         return self.curated_dir / "parquet"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.curated_dir / "reports"
+
+    @property
+    def charts_dir(self) -> Path:
+        return self.curated_dir / "charts"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -51,6 +60,7 @@ class Settings:
         return cls(
             root=root,
             manifest=path("ICTSTATS_MANIFEST", root / "data" / "sources.yaml"),
+            claims=path("ICTSTATS_CLAIMS", root / "data" / "claims.yaml"),
             raw_dir=path("ICTSTATS_RAW", root / "data" / "raw"),
             curated_dir=path("ICTSTATS_CURATED", root / "data" / "curated"),
             mirror_dir=mirror,
