@@ -15,6 +15,11 @@ from ictstats.errors import LayoutError
 
 Grid = list[list[Any]]
 
+# Input caps: the largest sheet we read (OGHIST) is 240 x 40 cells. A sheet beyond these is
+# refused before it is loaded, so a malformed or hostile file cannot exhaust memory.
+MAX_SHEET_ROWS = 100_000
+MAX_SHEET_COLUMNS = 1_000
+
 
 def column_letter(index: int) -> str:
     """0-based column index -> Excel letters (0 -> A, 27 -> AB)."""
@@ -53,7 +58,17 @@ def read_sheets(path: Path, sheet_names: list[str]) -> dict[str, Grid]:
                     f"sheet not found; the workbook has {present}. Was the sheet renamed "
                     "or is this file a different layout than its manifest entry says?",
                 )
-            grids[name] = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheet = workbook.get_sheet_by_name(name)
+            rows, columns = sheet.total_height, sheet.total_width
+            if rows > MAX_SHEET_ROWS or columns > MAX_SHEET_COLUMNS:
+                raise LayoutError(
+                    path.name,
+                    name,
+                    None,
+                    f"sheet is {rows:,} rows x {columns:,} columns, beyond the cap of "
+                    f"{MAX_SHEET_ROWS:,} x {MAX_SHEET_COLUMNS:,} (ictstats.workbook)",
+                )
+            grids[name] = sheet.to_python(skip_empty_area=False)
         return grids
     finally:
         workbook.close()
