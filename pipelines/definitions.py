@@ -9,12 +9,15 @@ Assets are grouped by layer:
   checks and warning checks;
 - `derived`: recomputed aggregates, their reconciliation with ITU's, revisions between editions;
 - `claims`: the claims register checked against the data, and its report;
-- `warehouse`: the Parquet build and the DuckDB file.
+- `warehouse`: the Parquet build and the DuckDB file;
+- `charts`: PNG and SVG charts read from the warehouse.
 The manifest is read when the code location loads, so `ictstats sources add` adds assets without
 a code change.
 """
 
+import duckdb
 import pandas as pd
+import yaml
 from dagster import (
     AssetCheckResult,
     AssetChecksDefinition,
@@ -30,7 +33,7 @@ from dagster import (
     in_process_executor,
 )
 
-from ictstats import build, claims, claims_report, recompute, revisions, schemas
+from ictstats import build, charts, claims, claims_report, recompute, revisions, schemas
 from ictstats.errors import SourceError, ValidationError
 from ictstats.settings import Settings
 from ictstats.sources import ResolvedSource, Source, load_manifest, resolve
@@ -371,6 +374,22 @@ def build_definitions(settings: Settings) -> Definitions:
             },
         )
 
+    @asset(
+        group_name="charts",
+        ins={"database": AssetIn("out_ictstats__warehouse")},
+        description="Charts (PNG and SVG) of the cited figures beside the data, read from the "
+        "warehouse; byte-identical on re-run.",
+    )
+    def out_ictstats__charts(context: AssetExecutionContext, database):
+        register = yaml.safe_load(settings.claims.read_text("utf-8"))["claims"]
+        con = duckdb.connect(database, read_only=True)
+        try:
+            paths = charts.render_all(con, register, settings.charts_dir)
+        finally:
+            con.close()
+        context.log.info(f"{len(paths)} chart files in {settings.charts_dir}")
+        return Output([str(p) for p in paths], metadata={"files": len(paths)})
+
     itu_target = core_itu__aggregate_observations
     checks = [
         _schema_check(itu_target, "observations_schema", lambda c: c.observations),
@@ -413,6 +432,7 @@ def build_definitions(settings: Settings) -> Definitions:
             out_ictstats__claim_checks,
             out_ictstats__claims_report,
             out_ictstats__warehouse,
+            out_ictstats__charts,
         ],
         asset_checks=checks,
         executor=in_process_executor,

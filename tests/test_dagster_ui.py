@@ -59,14 +59,16 @@ def test_webserver_shows_asset_lineage(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
     by_name = {n["assetKey"]["path"][0]: n for n in nodes["assetNodes"]}
-    assert len(by_name) == 43
+    assert len(by_name) == 46
     assert {n["groupName"] for n in by_name.values()} == {
         "sources",
         "parsed",
         "entities",
         "validated",
         "derived",
+        "claims",
         "warehouse",
+        "charts",
     }
     parsed = by_name["parsed_itu_agg_2025_11"]["dependencyKeys"]
     assert parsed == [{"path": ["raw_itu_aggregates_nov2025"]}]

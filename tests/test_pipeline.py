@@ -38,12 +38,19 @@ def test_asset_graph_snapshot(isolated_settings):
     defs = build_definitions(isolated_settings)
     graph = defs.resolve_asset_graph()
     keys = sorted(k.to_user_string() for k in graph.get_all_asset_keys())
-    assert len(keys) == 18 + 18 + 7
+    assert len(keys) == 18 + 18 + 10
     assert [k for k in keys if not k.startswith(("raw_", "parsed_"))] == [
-        "core_country__observations", "core_entities", "core_itu__aggregate_observations",
-        "out_ictstats__aggregate_reconciliation", "out_ictstats__recomputed_aggregates",
-        "out_ictstats__revisions", "out_ictstats__warehouse",
-    ]  # fmt: skip
+        "core_country__observations",
+        "core_entities",
+        "core_itu__aggregate_observations",
+        "out_ictstats__aggregate_reconciliation",
+        "out_ictstats__charts",
+        "out_ictstats__claim_checks",
+        "out_ictstats__claims_report",
+        "out_ictstats__recomputed_aggregates",
+        "out_ictstats__revisions",
+        "out_ictstats__warehouse",
+    ]
     checks = sorted(c.name for c in graph.asset_check_keys)
     assert checks == ["accepted_publisher_values", "country_accepted_publisher_values",
                       "country_observations_schema", "observations_schema",

@@ -36,13 +36,24 @@ def main() -> None:
 
 @main.command()
 @click.option("--select", multiple=True, help="Asset name to materialize (repeatable).")
-def run(select: tuple[str, ...]) -> None:
+@click.option("--force", is_flag=True, help="Rebuild even if no input changed.")
+def run(select: tuple[str, ...], force: bool) -> None:
     """Materialize every asset (sources -> parsed -> validated -> warehouse) in process."""
-    from pipelines.run import materialize_all  # Dagster is imported only for this command
+    from ictstats import fingerprint
 
     settings = Settings.from_env()
+    if not (force or select) and fingerprint.is_up_to_date(settings):
+        click.echo(
+            "nothing changed since the last build (sources, manifest, claims, code); "
+            "the warehouse is current. `ictstats run --force` rebuilds anyway."
+        )
+        return
+    from pipelines.run import materialize_all  # Dagster is imported only for a real run
+
     if not materialize_all(settings.root, list(select) or None):
         raise click.ClickException("the run failed; the step and its error are printed above")
+    if not select:
+        fingerprint.record(settings)
     if settings.warehouse.is_file():
         con = _connect(settings)
         rows = con.execute(

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from ictstats import codes
+from ictstats.crashpoints import crash_point
 
 OBSERVATION_KEY_SQL = "series, entity, sex, area, age, year, unit"
 KEEP_BUILDS = 2
@@ -67,6 +68,7 @@ def write_parquet_build(
 ) -> Path:
     """Write a complete Parquet build and make it the current one; return its folder."""
     builds = curated_dir / "parquet-builds"
+    _remove_leftovers(builds, ".staging-*")  # from a build that was killed mid-write
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     build = builds / f"{stamp}-{uuid.uuid4().hex[:8]}"
     staging = builds / f".staging-{build.name}"
@@ -80,13 +82,24 @@ def write_parquet_build(
             ).to_parquet(folder / "data.parquet", index=False)
         for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
+        crash_point("parquet-staged")
         os.replace(staging, build)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+    crash_point("parquet-built")
     _point_symlink(curated_dir / "parquet", Path("parquet-builds") / build.name)
     _prune_builds(builds, keep=build.name)
     return build
+
+
+def _remove_leftovers(folder: Path, pattern: str) -> None:
+    if folder.is_dir():
+        for leftover in folder.glob(pattern):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
 
 
 def _point_symlink(link: Path, target: Path) -> None:
@@ -108,6 +121,7 @@ def _prune_builds(builds: Path, keep: str) -> None:
 def build_duckdb(parquet_dir: Path, database: Path) -> None:
     """Rebuild the DuckDB file from a Parquet build and swap it in atomically."""
     parquet_dir = parquet_dir.resolve()
+    _remove_leftovers(database.parent, f".{database.name}.*.tmp*")
     tmp = database.with_name(f".{database.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         con = duckdb.connect(str(tmp))
@@ -117,6 +131,7 @@ def build_duckdb(parquet_dir: Path, database: Path) -> None:
             con.execute("checkpoint")
         finally:
             con.close()
+        crash_point("duckdb-written")
         os.replace(tmp, database)
     finally:
         tmp.unlink(missing_ok=True)
