@@ -56,15 +56,23 @@ def parsed(itu_editions):
     return {edition: build.parse_edition(r) for edition, r in itu_editions.items()}
 
 
+def isolated_env(folder: Path, mirror: Path) -> dict[str, str]:
+    """Environment for a build whose raw, curated and Dagster folders live under `folder`."""
+    return {
+        "ICTSTATS_RAW": str(folder / "raw"),
+        "ICTSTATS_CURATED": str(folder / "curated"),
+        "ICTSTATS_MIRROR": str(mirror),
+        "ICTSTATS_MANIFEST": str(MANIFEST),
+        "DAGSTER_HOME": str(ROOT),
+        "ICTSTATS_DAGSTER_STORAGE": str(folder / "dagster"),
+    }
+
+
 @pytest.fixture()
 def isolated_settings(tmp_path, mirror, monkeypatch) -> Settings:
     """Settings whose raw, curated and Dagster folders are temporary."""
-    for var, sub in (("ICTSTATS_RAW", "raw"), ("ICTSTATS_CURATED", "curated")):
-        monkeypatch.setenv(var, str(tmp_path / sub))
-    monkeypatch.setenv("ICTSTATS_MANIFEST", str(MANIFEST))
-    monkeypatch.setenv("ICTSTATS_MIRROR", str(mirror))
-    monkeypatch.setenv("DAGSTER_HOME", str(ROOT))
-    monkeypatch.setenv("ICTSTATS_DAGSTER_STORAGE", str(tmp_path / "dagster"))
+    for var, value in isolated_env(tmp_path, mirror).items():
+        monkeypatch.setenv(var, value)
     return Settings.from_env()
 
 

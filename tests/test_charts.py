@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from ictstats import charts
 from ictstats.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, isolated_env
 
 CHART_NAMES = [
     "world_internet_use",
@@ -29,14 +29,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def con(tmp_path_factory, mirror):
     """A read-only connection to a warehouse built from the mirror in a temporary folder."""
     folder = tmp_path_factory.mktemp("charts-warehouse")
-    env = {
-        "ICTSTATS_RAW": str(folder / "raw"),
-        "ICTSTATS_CURATED": str(folder / "curated"),
-        "ICTSTATS_MIRROR": str(mirror),
-        "ICTSTATS_MANIFEST": str(ROOT / "data" / "sources.yaml"),
-        "DAGSTER_HOME": str(ROOT),
-        "ICTSTATS_DAGSTER_STORAGE": str(folder / "dagster"),
-    }
+    env = isolated_env(folder, mirror)
     result = CliRunner().invoke(main, ["run"], env=env)
     assert result.exit_code == 0, result.output
     connection = duckdb.connect(str(folder / "curated" / "ictstats.duckdb"), read_only=True)

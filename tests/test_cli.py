@@ -8,21 +8,13 @@ import pytest
 from click.testing import CliRunner
 
 from ictstats.cli import main
+from tests.conftest import isolated_env
 
 
 @pytest.fixture(scope="module")
 def warehouse_env(tmp_path_factory, mirror):
-    from tests.conftest import ROOT
-
     folder = tmp_path_factory.mktemp("cli")
-    env = {
-        "ICTSTATS_RAW": str(folder / "raw"),
-        "ICTSTATS_CURATED": str(folder / "curated"),
-        "ICTSTATS_MIRROR": str(mirror),
-        "ICTSTATS_MANIFEST": str(ROOT / "data" / "sources.yaml"),
-        "DAGSTER_HOME": str(ROOT),
-        "ICTSTATS_DAGSTER_STORAGE": str(folder / "dagster"),
-    }
+    env = isolated_env(folder, mirror)
     result = CliRunner().invoke(main, ["run"], env=env)
     assert result.exit_code == 0, result.output
     return env

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, isolated_env
 
 ICTSTATS = str(Path(sys.executable).with_name("ictstats"))
 STATE = """select (select count(*) from observations), (select count(*) from editions),
@@ -22,15 +22,7 @@ STATE = """select (select count(*) from observations), (select count(*) from edi
 
 
 def test_reader_every_50ms_during_a_full_run(tmp_path, mirror):
-    env = {
-        **os.environ,
-        "ICTSTATS_RAW": str(tmp_path / "raw"),
-        "ICTSTATS_CURATED": str(tmp_path / "curated"),
-        "ICTSTATS_MIRROR": str(mirror),
-        "ICTSTATS_MANIFEST": str(ROOT / "data" / "sources.yaml"),
-        "DAGSTER_HOME": str(ROOT),
-        "ICTSTATS_DAGSTER_STORAGE": str(tmp_path / "dagster"),
-    }
+    env = {**os.environ, **isolated_env(tmp_path, mirror)}
     first = subprocess.run([ICTSTATS, "run"], env=env, cwd=ROOT, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr[-2000:]
     database = tmp_path / "curated" / "ictstats.duckdb"

@@ -17,22 +17,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, isolated_env
 
 ICTSTATS = str(Path(sys.executable).with_name("ictstats"))
 
 
 @pytest.fixture()
 def env(tmp_path, mirror) -> dict[str, str]:
-    return {
-        **os.environ,
-        "ICTSTATS_RAW": str(tmp_path / "raw"),
-        "ICTSTATS_CURATED": str(tmp_path / "curated"),
-        "ICTSTATS_MIRROR": str(mirror),
-        "ICTSTATS_MANIFEST": str(ROOT / "data" / "sources.yaml"),
-        "DAGSTER_HOME": str(ROOT),
-        "ICTSTATS_DAGSTER_STORAGE": str(tmp_path / "dagster"),
-    }
+    return {**os.environ, **isolated_env(tmp_path, mirror)}
 
 
 def run(env: dict[str, str], crash_at: str | None = None) -> subprocess.CompletedProcess:

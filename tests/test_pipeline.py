@@ -15,7 +15,7 @@ import yaml
 from dagster import DagsterInstance
 
 from pipelines.definitions import build_definitions
-from tests.conftest import ROOT
+from tests.conftest import ROOT, isolated_env
 
 CONTRACT = ROOT.parent / "shared" / "checks" / "warehouse_contract.py"
 
@@ -61,15 +61,9 @@ def test_asset_graph_snapshot(isolated_settings):
 def built(tmp_path_factory, mirror):
     """One full run into a temporary folder, shared by the tests that read its warehouse."""
     folder = tmp_path_factory.mktemp("build")
-    env = {
-        "ICTSTATS_RAW": folder / "raw",
-        "ICTSTATS_CURATED": folder / "curated",
-        "ICTSTATS_MIRROR": mirror,
-        "ICTSTATS_MANIFEST": ROOT / "data" / "sources.yaml",
-    }
     with pytest.MonkeyPatch.context() as patch:
-        for var, value in env.items():
-            patch.setenv(var, str(value))
+        for var, value in isolated_env(folder, mirror).items():
+            patch.setenv(var, value)
         from ictstats.settings import Settings
 
         settings = Settings.from_env()

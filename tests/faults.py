@@ -1,0 +1,1883 @@
+"""Fault corpus: every source layout, broken on purpose, through the whole pipeline.
+
+Run it with ``python -m tests.faults [--layout L] [--fault F] [--jobs 2] [--keep]``. It builds a
+good warehouse once in a temporary folder, snapshots everything a reader can see (see
+`snapshot`), then, for each fault, copies the good raw and curated folders, puts the faulty file
+in the raw copy, registers its real SHA-256 in a temporary copy of the manifest (so the fault
+reaches the parser, not the checksum gate; not for `checksum_mismatch` and `missing_file`), runs
+the full Dagster job in process and requires:
+
+1. the run stopped before the warehouse: it failed, and `out_ictstats__warehouse` did not
+   materialize (a failed blocking check counts as a stop);
+2. ONE clear message: the innermost error of the STEP_FAILURE (one of ictstats' own errors, not
+   a bare Python exception) or the failed blocking check's report, naming the file (file name or
+   manifest id), a location (sheet/cell or ``row N`` for content faults, the sheet for sheet
+   faults, the path for file faults) and the rule broken (`Fault.rule`);
+3. the curated folder is byte-for-byte what it was (`snapshot`).
+
+A fault that passes 1-2 is ``caught``; one that stops the run without such a message is
+``UNCLEAR``; one that lets the run through is ``MISSED``. Before the faults, a control run (the
+unchanged manifest on a copy) must rebuild and so change the snapshot: proof that the
+comparison sees writes. Nothing is committed as a binary fixture: every faulty file is derived
+from the verified mirror copy at run time, deterministically.
+
+How the files are altered
+-------------------------
+* ``.xlsx``: openpyxl, loaded with ``data_only=True``. openpyxl keeps a formula but drops its
+  cached value on save, and calamine (what the pipeline reads with) then sees a blank cell:
+  OGHIST's FY18-FY21 headers are formulas linked to another workbook, so a plain re-save would
+  break it for a reason that is not the fault. Loading with cached values writes them as
+  values. Each layout's unaltered round trip is parsed once and must equal the original's
+  parse (`_xlsx_roundtrip_ok`); otherwise the fault is reported as a generator error.
+  Rows are never inserted (openpyxl does not move merged ranges): copies go below the sheet's
+  last row, shifts use ``move_range``.
+* ``.xls`` (ITU Oct 2019, BIFF8; no writer such as xlwt is installed): patched in place, at
+  byte level, inside the OLE ``Workbook`` stream (located with xlrd's compound-document reader)
+  with same-length edits only: a cell record's row/column fields, a NUMBER record's double, a
+  NUMBER record turned into a LABEL record of 5 characters (both are 14 bytes), a LABELSST
+  record's string index, a shared string or the sheet name rewritten with the same length.
+  Every patch is read back with calamine before use (`_Biff.check`).
+* CSV: records are split with the csv module on physical lines (as the parsers count them);
+  only the records a fault touches are re-written, BOM and line endings are kept.
+
+Faults by layout
+----------------
+``x`` applies, ``-`` does not (reason below), a name in the cell is the layout's variant.
+
+=================================  ==== ==== ==== ==== ==== ==== ==== ==== ==== ==== ==== ====
+fault                              2019 2022 2024 2025 ctry  sex  ogh  cls  ext  dhb  sdg  m49
+=================================  ==== ==== ==== ==== ==== ==== ==== ==== ==== ==== ==== ====
+truncated                           x    x    x    x    x    x    x    x    x    x    x    x
+empty                               x    x    x    x    x    x    x    x    x    x    x    x
+not_a_spreadsheet/binary_garbage    x    x    x    x    x    x    x    x    g    g    g    g
+renamed_sheet                       x    x    x    x    x    x    x    x    -    -    -    -
+shifted_row                         x    x    x    x    x    x    x    x    x    x    x    x
+shifted_column                      x    x    x    x    x    x    x    x    x    x    x    x
+renamed_label                       e    e    e    e    e    h    h    h    e    h    h    h
+renamed_entity                      -    -    -    -    -    -    x    x    -    x    -    x
+unknown_block/_column/_code         b    b    b    b    s    c    c    c    c    k    k    c
+text_in_numeric_cell                x    x    x    x    x    x    i    i    x    x    x    i
+percent_over_100                    x    x    x    x    x    x    -    -    x    x    x    -
+negative_value                      x    x    x    x    x    x    -    -    x    x    x    -
+duplicated_block/_row               b    b    b    b    r    r    r    r    r    r    r    r
+utf16 / latin1 / double_bom         -    -    -    -    -    -    -    -   u-d  uld  uld  uld
+checksum_mismatch, missing_file     x    x    x    x    x    x    x    x    x    x    x    x
+oversized                           P    x    x    x    x    x    x    x    B    B    B    B
+=================================  ==== ==== ==== ==== ==== ==== ==== ==== ==== ==== ==== ====
+
+==========================  ==== ==== ==== ==== ====
+fault (continued)           ccod pop  wbdb wbbk owid
+==========================  ==== ==== ==== ==== ====
+truncated, empty             x    x    x    x    x
+binary_garbage               g    g    g    g    g
+renamed_sheet                -    -    -    -    -
+shifted_row/_column          x    x    x    x    x
+renamed_label                h    h    n    n    h
+renamed_entity               x    -    -    -    -
+unknown_*                    -    c    k    k    c
+text_in_numeric_cell         i    x    x    x    x
+percent_over_100             -    p    x    x    x
+negative_value               -    x    x    x    x
+duplicated_row               r    r    r    r    r
+utf16 / latin1 / double_bom uld  u-d  u-d  u-d  u-d
+checksum, missing            x    x    x    x    x
+oversized                    B    B    B    B    B
+==========================  ==== ==== ==== ==== ====
+
+Columns: the four ITU aggregates editions (2019 is the ``.xls``), ``ctry`` ITU country
+Internet use, ``sex`` ITU by sex/area, ``ogh`` OGHIST, ``cls`` CLASS (all ``.xlsx``); ``ext``
+the Nov 2025 extract, ``dhb`` ITU DataHub coverage, ``sdg`` UN SDG 5.b.1, ``m49`` UN M49,
+``ccod`` DataHub country codes, ``pop`` DataHub population, ``wbdb`` WDI DataBank, ``wbbk``
+WDI bulk, ``owid`` OWID grapher (faulted on the Internet-use file; the urban-share file has the
+same layout and parser). The manifest has 18 sources in 17 layouts (not 13).
+
+Variants: ``e`` entity label (ITU: the first entity row of the first block; extract: ``World``),
+``h`` header label, ``n`` series name of a WDI series code, ``b`` a block (ITU: appended below
+the sheet, headers included; unknown_block carries a series the layout does not declare for the
+sheet, 2019 by rewriting the footer's source line as a block title), ``s`` an extra row of an
+unknown indicator, ``c`` an unknown column, ``k`` an unknown series/indicator code, ``i`` an
+invalid code in a coded cell (OGHIST ``Low``, CLASS ``Middle income``, M49 flag ``yes``, DataHub
+M49 ``716a``; the layout has no numeric cell), ``p`` population above the 20-billion ceiling,
+``r`` a duplicated data row, ``g`` binary garbage inside a CSV, ``u``/``l``/``d`` UTF-16 / Latin-1
+/ a second UTF-8 BOM, ``P`` and ``B`` the size cap under a patched limit (see oversized).
+
+Why some do not apply:
+
+* renamed_sheet: a CSV has no sheets.
+* renamed_entity: ITU aggregates and the extract name groups, covered by renamed_label;
+  the country files name economies only, so their renamed_label is the entity; for the other
+  code-keyed CSVs the DataHub case exercises the same resolver.
+* percent_over_100 / negative_value: OGHIST, CLASS, M49 and country codes hold codes, not
+  numbers (their text_in_numeric_cell is an invalid code).
+* unknown_column for DataHub country codes: the reader takes 7 of its 56 columns by name, so
+  another column is ignored by design.
+* Encoding faults for .xlsx/.xls: their text is UTF-8/UTF-16 by the format; a broken part is a
+  truncated or non-spreadsheet file. ``latin1`` only where the file has non-ASCII text
+  (otherwise Latin-1 bytes equal UTF-8 bytes). A BOM *added* or *removed* is tolerated by design
+  (every reader uses ``utf-8-sig``), so the BOM fault is a second BOM, which lands in the first
+  header.
+* A whole block moved with its labels is not a fault: blocks are found by label
+  (tests/test_layout_drift.py). shifted_row/shifted_column move values away from their labels:
+  a block's values one row down (spilling below the block), one row's values one column right.
+* Truncation on a line boundary is indistinguishable from a shorter file; the cut is placed
+  mid-line.
+* oversized: ``x`` one text cell (harmless to the layout where possible) at row
+  ``MAX_SHEET_ROWS + 1``, i.e. one row beyond the cap. ``P``: BIFF8 holds at most 65,536 x 256
+  cells, below the cap, so the .xls footer cell is moved to row 65,536 with ``MAX_SHEET_ROWS``
+  patched to 65,535 in process. ``B``: a CSV has no sheet; ``ictstats.sources.MAX_SOURCE_BYTES``
+  is patched in process to the size of the largest good source (so no other file trips it) and
+  the faulty file is the good one with its last record repeated until it is just above.
+* .xls, byte level only: unknown_block cannot add a block (that needs new records), so a known
+  series title of another edition replaces the footer text; duplicated_block makes the second
+  block's title cell point at the first block's title string.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import contextlib
+import csv
+import dataclasses
+import hashlib
+import importlib
+import io
+import logging
+import os
+import random
+import re
+import shutil
+import struct
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+MANIFEST = ROOT / "data" / "sources.yaml"
+DEFAULT_MIRROR = ROOT.parent / "shared" / "data"
+UNREACHABLE_URL = "https://127.0.0.1:9/x"
+WAREHOUSE_STEP = "out_ictstats__warehouse"
+OUR_ERRORS = {"LayoutError", "SourceError", "ValidationError", "EntityError", "IctstatsError"}
+
+os.environ.setdefault("ICTSTATS_HOME", str(ROOT))  # pipelines.definitions loads it on import
+
+# Where a message must point, by what the fault breaks.
+CELL = r"![A-Z]{1,3}\d+\b|\bcell [A-Z]{1,3}\d+\b|\brow \d+\b|\bA\d+:A\d+\b"
+SHEET = r"sheet '[^']+'|" + CELL
+
+
+# --------------------------------------------------------------------------- fault definitions
+
+
+@dataclass(frozen=True)
+class Faulty:
+    """A faulty file's bytes and the module constants to patch while it runs."""
+
+    data: bytes
+    patches: tuple[tuple[str, str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Fault:
+    layout: str
+    name: str
+    source_id: str
+    how: str  # what was done to the file
+    rule: str  # regular expression: the rule the message must state
+    needs: str = "cell"  # cell | sheet | file: what the message must locate
+    make: Callable[[Path], Faulty] | None = None  # good file -> faulty file
+    kind: str = "content"  # content | checksum | missing
+
+    @property
+    def id(self) -> str:
+        return f"{self.layout}:{self.name}"
+
+
+class GeneratorError(Exception):
+    """The fault could not be produced as intended (a bug in this module, not the pipeline)."""
+
+
+def _faulty(fn: Callable[[Path], bytes | Faulty]) -> Callable[[Path], Faulty]:
+    def make(path: Path) -> Faulty:
+        out = fn(path)
+        result = out if isinstance(out, Faulty) else Faulty(out)
+        if result.data == path.read_bytes():
+            raise GeneratorError(f"the fault left {path.name} unchanged")
+        return result
+
+    return make
+
+
+# --------------------------------------------------------------------------- parse helpers
+
+
+def _parse(layout: str, path: Path, name: str) -> Any:
+    """The layout's parser, called directly (no Dagster)."""
+    from ictstats import build
+    from ictstats.itu_aggregates import parse_itu_aggregates
+
+    if layout in build.ITU_AGGREGATE_LAYOUTS:
+        return parse_itu_aggregates(path, layout, workbook_name=name).observations
+    if layout in build.OBSERVATION_PARSERS:
+        return build.OBSERVATION_PARSERS[layout](path, name)
+    return build.REFERENCE_PARSERS[layout](path, name)
+
+
+@cache
+def _good_parse(layout: str, path: str) -> Any:
+    return _parse(layout, Path(path), Path(path).name)
+
+
+def _frames_equal(a: Any, b: Any) -> bool:
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_frames_equal(a[k], b[k]) for k in a)
+    return a.reset_index(drop=True).equals(b.reset_index(drop=True))
+
+
+_CELL_REF = re.compile(r"^(?:(?P<sheet>.+)!)?(?P<col>[A-Z]+)(?P<row>\d+)$")
+
+
+def _cell(location: str) -> tuple[str, int, int]:
+    """'Sheet!B7' -> (sheet, row 7, column 2), 1-based like openpyxl."""
+    match = _CELL_REF.match(location)
+    if match is None:
+        raise GeneratorError(f"not a cell location: {location!r}")
+    col = 0
+    for letter in match["col"]:
+        col = col * 26 + ord(letter) - 64
+    return match["sheet"] or "", int(match["row"]), col
+
+
+def _letter(col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(col)
+
+
+def _observations(layout: str, path: Path, *, percent: bool = False, positive: bool = False):
+    frame = _good_parse(layout, str(path))
+    if percent:
+        frame = frame[frame["unit"] == "percent"]
+    if positive:
+        frame = frame[frame["value"] > 0]
+    if frame.empty:
+        raise GeneratorError(f"{layout}: no observation to alter")
+    return frame
+
+
+def _comma(value: float) -> str:
+    """A number as a decimal-comma text, the usual 'text in a numeric cell'."""
+    text = f"{value:.1f}" if not float(value).is_integer() or abs(value) < 1e6 else f"{value:.0f}"
+    return text.replace(".", ",") if "." in text else text + ",0"
+
+
+# --------------------------------------------------------------------------- xlsx (openpyxl)
+
+
+def _load(path: Path):
+    import openpyxl
+
+    return openpyxl.load_workbook(path, data_only=True)
+
+
+def _save(workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@cache
+def _xlsx_roundtrip_ok(layout: str, path: str) -> None:
+    """The unaltered openpyxl round trip must parse exactly like the original."""
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / Path(path).name
+        copy.write_bytes(_save(_load(Path(path))))
+        if not _frames_equal(_parse(layout, copy, copy.name), _good_parse(layout, path)):
+            raise GeneratorError(f"{layout}: an unaltered openpyxl round trip parses differently")
+
+
+def _xlsx(layout: str, change: Callable[[Any, Path], None]) -> Callable[[Path], Faulty]:
+    def make(path: Path) -> bytes:
+        _xlsx_roundtrip_ok(layout, str(path))
+        workbook = _load(path)
+        change(workbook, path)
+        return _save(workbook)
+
+    return _faulty(make)
+
+
+def _copy_rows(ws, first: int, last: int, to: int, replace: dict[tuple[int, int], Any]) -> None:
+    """Copy the values of rows first..last to row `to` and below (1-based), overriding
+    `replace[(row offset, column)]`."""
+    for offset, row in enumerate(range(first, last + 1)):
+        for cell in ws[row]:
+            value = replace.get((offset, cell.column), cell.value)
+            if value is not None:
+                ws.cell(row=to + offset, column=cell.column, value=value)
+
+
+def _set(ws, row: int, col: int, value: Any) -> None:
+    ws.cell(row=row, column=col, value=value)
+
+
+def _oversize_xlsx(layout: str, sheet: str, col: int, text: str) -> Callable[[Path], Faulty]:
+    from ictstats.workbook import MAX_SHEET_ROWS
+
+    return _xlsx(layout, lambda wb, _: _set(wb[sheet], MAX_SHEET_ROWS + 1, col, text))
+
+
+# --------------------------------------------------------------------------- xls (BIFF8)
+
+
+class _Biff:
+    """Same-length patches of the Workbook stream of a BIFF8 .xls, written through to the file.
+
+    Row and column numbers are 0-based here, as in the records.
+    """
+
+    CELLS = {0x0203, 0x00FD, 0x027E, 0x0201, 0x0205, 0x0006, 0x0204, 0x00D6}
+    MULTI = {0x00BD, 0x00BE}  # MULRK, MULBLANK: row, first column, ..., last column
+    NUMBER, LABEL, LABELSST, BOUNDSHEET = 0x0203, 0x0204, 0x00FD, 0x0085
+
+    def __init__(self, data: bytes) -> None:
+        from xlrd import compdoc
+
+        self.data = bytearray(data)
+        doc = compdoc.CompDoc(data, logfile=io.StringIO())
+        entry = next(d for d in doc.dirlist if d.name == "Workbook")
+        if entry.tot_size < doc.min_size_std_stream:
+            raise GeneratorError("Workbook stream in the mini stream; not supported")
+        self.sector = doc.sec_size
+        self.sectors: list[int] = []
+        sid = entry.first_SID
+        while sid >= 0:
+            self.sectors.append(sid)
+            sid = doc.SAT[sid]
+        self.stream = bytearray(doc.get_named_stream("Workbook"))
+
+    def _offset(self, pos: int) -> int:
+        return 512 + self.sectors[pos // self.sector] * self.sector + pos % self.sector
+
+    def write(self, pos: int, chunk: bytes) -> None:
+        self.stream[pos : pos + len(chunk)] = chunk
+        for i, byte in enumerate(chunk):
+            self.data[self._offset(pos + i)] = byte
+
+    def records(self) -> Iterable[tuple[int, int, int]]:
+        pos = 0
+        while pos + 4 <= len(self.stream):
+            rtype, length = struct.unpack_from("<HH", self.stream, pos)
+            yield pos, rtype, length
+            pos += 4 + length
+
+    def cells(self) -> Iterable[tuple[int, int, int, int, int]]:
+        """(pos, type, length, row, first column) of every cell record."""
+        for pos, rtype, length in self.records():
+            if rtype in self.CELLS or rtype in self.MULTI:
+                row, col = struct.unpack_from("<HH", self.stream, pos + 4)
+                yield pos, rtype, length, row, col
+
+    def record_at(self, row: int, col: int, types: set[int]) -> tuple[int, int]:
+        for pos, rtype, length, r, c in self.cells():
+            if (r, c) == (row, col) and rtype in types:
+                return pos, length
+        raise GeneratorError(f"no record of type {sorted(types)} at row {row}, column {col}")
+
+    def move(self, rows: set[int], min_col: int, drow: int = 0, dcol: int = 0) -> None:
+        """Move every cell of `rows` at column >= min_col by (drow, dcol)."""
+        for pos, rtype, length, row, col in list(self.cells()):
+            if row not in rows or col < min_col:
+                continue
+            self.write(pos + 4, struct.pack("<HH", row + drow, col + dcol))
+            if rtype in self.MULTI:
+                (last,) = struct.unpack_from("<H", self.stream, pos + 4 + length - 2)
+                self.write(pos + 4 + length - 2, struct.pack("<H", last + dcol))
+
+    def set_number(self, row: int, col: int, value: float) -> None:
+        pos, _ = self.record_at(row, col, {self.NUMBER})
+        self.write(pos + 10, struct.pack("<d", value))
+
+    def number_to_text(self, row: int, col: int, text: str) -> None:
+        """NUMBER (14 bytes) -> LABEL with a 5-character string (also 14 bytes)."""
+        if len(text) != 5:
+            raise GeneratorError(f"LABEL text must have 5 characters: {text!r}")
+        pos, _ = self.record_at(row, col, {self.NUMBER})
+        keep = bytes(self.stream[pos + 4 : pos + 10])  # row, column, format
+        label = struct.pack("<HH", self.LABEL, 14) + keep + struct.pack("<HB", 5, 0)
+        self.write(pos, label + text.encode("latin-1"))
+
+    def string_index(self, row: int, col: int) -> int:
+        pos, _ = self.record_at(row, col, {self.LABELSST})
+        return struct.unpack_from("<I", self.stream, pos + 10)[0]
+
+    def set_string_index(self, row: int, col: int, index: int) -> None:
+        pos, _ = self.record_at(row, col, {self.LABELSST})
+        self.write(pos + 10, struct.pack("<I", index))
+
+    def replace_string(self, old: str, new: str) -> None:
+        """Rewrite one shared string (8-bit, same length; `new` padded with spaces)."""
+        if len(new) > len(old):
+            raise GeneratorError(f"{new!r} is longer than {old!r}")
+        needle = struct.pack("<HB", len(old), 0) + old.encode("latin-1")
+        if self.stream.count(needle) != 1:
+            raise GeneratorError(f"shared string {old!r} not found exactly once")
+        pos = self.stream.find(needle) + 3
+        self.write(pos, new.ljust(len(old)).encode("latin-1"))
+
+    def rename_sheet(self, old: str, new: str) -> None:
+        if len(new) != len(old):
+            raise GeneratorError("same-length sheet names only")
+        for pos, rtype, _ in self.records():
+            if rtype == self.BOUNDSHEET and self.stream[pos + 12 : pos + 12 + len(old)] == (
+                old.encode("latin-1")
+            ):
+                self.write(pos + 12, new.encode("latin-1"))
+                return
+        raise GeneratorError(f"sheet {old!r} not found")
+
+    def check(self, sheet: str, expect: dict[tuple[int, int], Any]) -> bytes:
+        """Read the patched file back with calamine; every expected cell must hold its value."""
+        from python_calamine import CalamineWorkbook
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "patched.xls"
+            path.write_bytes(bytes(self.data))
+            workbook = CalamineWorkbook.from_path(str(path))
+            grid = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            workbook.close()
+        for (row, col), want in expect.items():
+            got = grid[row][col] if row < len(grid) and col < len(grid[row]) else ""
+            if got != want:
+                raise GeneratorError(f"patch check: row {row} col {col} is {got!r}, not {want!r}")
+        return bytes(self.data)
+
+
+def _grid(path: Path, sheet: str) -> list[list[Any]]:
+    from ictstats.workbook import read_sheets
+
+    return read_sheets(path, [sheet])[sheet]
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+@dataclass
+class _Csv:
+    """A CSV as records, each kept as its own raw text until a fault rewrites it."""
+
+    bom: bool
+    newline: str
+    chunks: list[str]  # raw text of each record, line ending included
+    starts: list[int]  # 1-based physical line where each record starts
+
+    @classmethod
+    def read(cls, path: Path) -> _Csv:
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
+        lines = list(io.StringIO(text, newline=""))
+        reader = csv.reader(iter(lines))
+        chunks, starts, previous = [], [], 0
+        for _ in reader:
+            chunks.append("".join(lines[previous : reader.line_num]))
+            starts.append(previous + 1)
+            previous = reader.line_num
+        newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
+        return cls(data.startswith(codecs.BOM_UTF8), newline, chunks, starts)
+
+    def fields(self, index: int) -> list[str]:
+        return next(csv.reader(io.StringIO(self.chunks[index], newline="")))
+
+    def render(self, fields: list[str]) -> str:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator=self.newline).writerow(fields)
+        return buffer.getvalue()
+
+    def set(self, index: int, fields: list[str]) -> None:
+        ending = self.newline if self.chunks[index].endswith(("\n", "\r")) else ""
+        self.chunks[index] = self.render(fields).removesuffix(self.newline) + ending
+
+    def insert(self, index: int, fields: list[str]) -> None:
+        if index > 0 and not self.chunks[index - 1].endswith(("\n", "\r")):
+            self.chunks[index - 1] += self.newline
+        self.chunks.insert(index, self.render(fields))
+        self.starts.insert(index, -1)
+
+    def index_of_line(self, line: int) -> int:
+        return self.starts.index(line)
+
+    def bytes(self) -> bytes:
+        return (codecs.BOM_UTF8 if self.bom else b"") + "".join(self.chunks).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class _CsvLayout:
+    """What the CSV faults need to know about one layout."""
+
+    value: str | None  # the value column (None: take the column named in the parse location)
+    header_first: str  # first header label (the header is the record starting with it)
+    rename: tuple[str, str] | None = None  # header label -> new label (renamed_label)
+    code: tuple[str, str] | None = None  # code column, unknown code (unknown_code)
+    invalid: tuple[str, str] | None = None  # coded column, invalid code (text_in_numeric_cell)
+    entity: tuple[str, str] | None = None  # code column, new code (renamed_entity)
+    series_name: tuple[str, str, str] | None = None  # code column, code, name column
+    shift: str | None = None  # column shifted down in shifted_row (default: value)
+    extra_column: bool = True  # an unknown column is an error (exact header)
+    numeric: bool = True  # the layout has numeric values
+    maximum: str = "150"  # value above the ceiling
+
+
+def _csv_doc(path: Path, spec: _CsvLayout) -> tuple[_Csv, int, list[int]]:
+    """The document, its header index and the indices of its data records (to the first blank
+    record, as the World Bank readers stop there)."""
+    doc = _Csv.read(path)
+    header = next(i for i in range(len(doc.chunks)) if doc.fields(i)[:1] == [spec.header_first])
+    data = []
+    for i in range(header + 1, len(doc.chunks)):
+        if not any(f.strip() for f in doc.fields(i)):
+            break
+        data.append(i)
+    return doc, header, data
+
+
+def _csv_target(layout: str, path: Path, doc: _Csv, header: int, spec: _CsvLayout, **kw):
+    """(record index, column index, value text) of the first observation matching `kw`."""
+    row = _observations(layout, path, **kw).iloc[0]
+    match = re.match(r"^row (\d+)(?:, (.+))?$", row["source_location"])
+    if match is None:
+        raise GeneratorError(f"{layout}: unexpected location {row['source_location']!r}")
+    columns = doc.fields(header)
+    name = match[2] if match[2] in columns else spec.value
+    index = doc.index_of_line(int(match[1]))
+    col = columns.index(name)
+    return index, col, doc.fields(index)[col]
+
+
+def _csv(spec: _CsvLayout, change: Callable[[_Csv, int, list[int], Path], None]):
+    def make(path: Path) -> bytes:
+        doc, header, data = _csv_doc(path, spec)
+        change(doc, header, data, path)
+        return doc.bytes()
+
+    return _faulty(make)
+
+
+def _csv_cell(layout: str, spec: _CsvLayout, new: Callable[[str], str], **kw):
+    def change(doc: _Csv, header: int, _data: list[int], path: Path) -> None:
+        index, col, old = _csv_target(layout, path, doc, header, spec, **kw)
+        fields = doc.fields(index)
+        fields[col] = new(old)
+        doc.set(index, fields)
+
+    return _csv(spec, change)
+
+
+def _csv_named(spec: _CsvLayout, column: str, new: str, which: int = 0):
+    """Set `column` of the `which`-th data record to `new`."""
+
+    def change(doc: _Csv, header: int, data: list[int], _path: Path) -> None:
+        col = doc.fields(header).index(column)
+        fields = doc.fields(data[which])
+        fields[col] = new
+        doc.set(data[which], fields)
+
+    return _csv(spec, change)
+
+
+def _csv_shift_row(spec: _CsvLayout, layout: str):
+    """The shifted column's values move down one record over the last three data records; the
+    last value spills onto a new record whose other fields are empty."""
+
+    def change(doc: _Csv, header: int, data: list[int], path: Path) -> None:
+        columns = doc.fields(header)
+        if spec.shift or spec.value:
+            col = columns.index(spec.shift or spec.value)
+        else:
+            col = _csv_target(layout, path, doc, header, spec)[1]
+        moved = data[-3:]
+        values = [doc.fields(i)[col] for i in moved]
+        for i, value in zip(moved, ["", *values[:-1]], strict=True):
+            fields = doc.fields(i)
+            fields[col] = value
+            doc.set(i, fields)
+        spill = [""] * len(columns)
+        spill[col] = values[-1]
+        doc.insert(moved[-1] + 1, spill)
+
+    return _csv(spec, change)
+
+
+def _csv_shift_column(spec: _CsvLayout):
+    def change(doc: _Csv, _header: int, data: list[int], _path: Path) -> None:
+        doc.set(data[0], ["", *doc.fields(data[0])])
+
+    return _csv(spec, change)
+
+
+def _csv_extra_column(spec: _CsvLayout):
+    def change(doc: _Csv, header: int, data: list[int], _path: Path) -> None:
+        doc.set(header, [*doc.fields(header), "Comment"])
+        for i in data:
+            doc.set(i, [*doc.fields(i), ""])
+
+    return _csv(spec, change)
+
+
+def _csv_rename_header(spec: _CsvLayout, old: str, new: str):
+    def change(doc: _Csv, header: int, _data: list[int], _path: Path) -> None:
+        doc.set(header, [new if f == old else f for f in doc.fields(header)])
+
+    return _csv(spec, change)
+
+
+def _csv_duplicate(spec: _CsvLayout):
+    def change(doc: _Csv, _header: int, data: list[int], _path: Path) -> None:
+        doc.insert(data[0] + 1, doc.fields(data[0]))
+
+    return _csv(spec, change)
+
+
+def _csv_series_name(spec: _CsvLayout):
+    code_col, code, name_col = spec.series_name or ("", "", "")
+
+    def change(doc: _Csv, header: int, data: list[int], _path: Path) -> None:
+        columns = doc.fields(header)
+        index = next(i for i in data if doc.fields(i)[columns.index(code_col)] == code)
+        fields = doc.fields(index)
+        fields[columns.index(name_col)] += " (revised)"
+        doc.set(index, fields)
+
+    return _csv(spec, change)
+
+
+def _csv_code(spec: _CsvLayout, column: str, new: str):
+    """Replace the code in `column` of the first data record that has one."""
+
+    def change(doc: _Csv, header: int, data: list[int], _path: Path) -> None:
+        col = doc.fields(header).index(column)
+        index = next(i for i in data if doc.fields(i)[col].strip())
+        fields = doc.fields(index)
+        fields[col] = new
+        doc.set(index, fields)
+
+    return _csv(spec, change)
+
+
+def _truncate_mid_line(data: bytes) -> bytes:
+    cut = len(data) // 2
+    while data[cut - 1 : cut] in (b"\n", b"\r") or data[cut : cut + 1] in (b"\n", b"\r"):
+        cut += 7
+    return data[:cut]
+
+
+def _garbage_inside(data: bytes) -> bytes:
+    """64 pseudo-random bytes (fixed seed) at the start of the line in the middle."""
+    middle = data.index(b"\n", len(data) // 2) + 1
+    return data[:middle] + b"\x00\xff" + random.Random(20261124).randbytes(62) + data[middle:]
+
+
+def _reencode(encoding: str) -> Callable[[Path], Faulty]:
+    return _faulty(
+        lambda p: p.read_bytes().decode("utf-8-sig").encode(encoding, errors="replace")
+    )
+
+
+def _double_bom(path: Path) -> bytes:
+    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+    return codecs.BOM_UTF8 * 2 + data
+
+
+def _oversized_csv(path: Path) -> Faulty:
+    """The good file, its last record repeated until it is just above the patched byte cap."""
+    cap = max(p.stat().st_size for p in path.parent.iterdir() if p.is_file())
+    data = path.read_bytes()
+    last = data.rstrip(b"\r\n").rsplit(b"\n", 1)[-1].rstrip(b"\r") + b"\n"
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    repeat = max(1, (cap - len(data)) // len(last) + 1)
+    data += last * repeat
+    return Faulty(data, (("ictstats.sources", "MAX_SOURCE_BYTES", cap),))
+
+
+# --------------------------------------------------------------------------- common faults
+
+HTML_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n"
+    b"<body><h1>Not Found</h1><p>The requested document was moved.</p></body></html>\n"
+)
+RULES = {
+    "unreadable": r"not a readable spreadsheet",
+    "sheet": r"sheet not found",
+    "cap": r"beyond the cap",
+    "bytes": r"exceeds the [\d,]+-byte input cap",
+    "checksum": r"checksum mismatch.*expected SHA-256: [0-9a-f]{64}.*actual SHA-256: +[0-9a-f]{64}",
+    "missing": r"cannot resolve source .*not in .*mirror.*download",
+    "text": r"text .* in a numeric cell|expected a number|not a number",
+    "range": r"plausible range|in_range|less_than",
+    "negative": r"greater_than_or_equal_to\(0\)|in_range\(0",
+    "duplicate": r"twice|uniqueness|unique|expected \d+ rows",
+    "encoding": r"UTF-8|codec|decode",
+    "layout": r"expected|unknown|not found|not part of|no year|below the end|no values|lacks|"
+    r"not a number|repeats|twice",
+    "entity": r"do not resolve|expected|unknown",
+}
+
+
+def _checksum_fault(layout: str, sid: str) -> Fault:
+    def make(path: Path) -> Faulty:
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        return Faulty(bytes(data))
+
+    return Fault(
+        layout,
+        "checksum_mismatch",
+        sid,
+        "one bit flipped in the middle; manifest hash kept",
+        RULES["checksum"],
+        "file",
+        make,
+        "checksum",
+    )
+
+
+def _missing_fault(layout: str, sid: str) -> Fault:
+    return Fault(
+        layout,
+        "missing_file",
+        sid,
+        f"file absent from raw and from the mirror, url {UNREACHABLE_URL}",
+        RULES["missing"],
+        "file",
+        None,
+        "missing",
+    )
+
+
+def _spreadsheet_common(layout: str, sid: str, sheet: str) -> list[Fault]:
+    def F(name, how, rule, needs, make):  # noqa: N802 - a local constructor
+        return Fault(layout, name, sid, how, rule, needs, make)
+
+    return [
+        F(
+            "truncated",
+            "first half of the bytes",
+            RULES["unreadable"],
+            "file",
+            _faulty(lambda p: p.read_bytes()[: p.stat().st_size // 2]),
+        ),
+        F("empty", "0 bytes", RULES["unreadable"], "file", _faulty(lambda p: b"")),
+        F(
+            "not_a_spreadsheet",
+            "an HTML error page saved under the name",
+            RULES["unreadable"],
+            "file",
+            _faulty(lambda p: HTML_PAGE),
+        ),
+        _checksum_fault(layout, sid),
+        _missing_fault(layout, sid),
+    ]
+
+
+def _xlsx_common(layout: str, sid: str, sheet: str, oversize: tuple[int, str]) -> list[Fault]:
+    from ictstats.workbook import MAX_SHEET_ROWS
+
+    def rename(wb, _path):
+        wb[sheet].title = (sheet[:26] + " (2)")[:31]
+
+    col, text = oversize
+    return [
+        *_spreadsheet_common(layout, sid, sheet),
+        Fault(
+            layout,
+            "renamed_sheet",
+            sid,
+            f"sheet {sheet!r} renamed",
+            RULES["sheet"],
+            "sheet",
+            _xlsx(layout, rename),
+        ),
+        Fault(
+            layout,
+            "oversized",
+            sid,
+            f"{text[:20]!r} at {_letter(col)}{MAX_SHEET_ROWS + 1} of {sheet!r} "
+            "(one row beyond the cap)",
+            RULES["cap"],
+            "sheet",
+            _oversize_xlsx(layout, sheet, col, text),
+        ),
+    ]
+
+
+def _csv_common(layout: str, sid: str, path: Path) -> list[Fault]:
+    text = path.read_bytes().decode("utf-8-sig")
+    faults = [
+        Fault(
+            layout,
+            "truncated",
+            sid,
+            "cut in the middle of a line half-way through",
+            r"fields|expected|not a number|unexpected end",
+            "cell",
+            _faulty(lambda p: _truncate_mid_line(p.read_bytes())),
+        ),
+        Fault(
+            layout,
+            "empty",
+            sid,
+            "0 bytes",
+            r"empty|no header",
+            "file",
+            _faulty(lambda p: b""),
+        ),
+        Fault(
+            layout,
+            "binary_garbage",
+            sid,
+            "64 binary bytes (NUL, 0xFF, ...) at a line start in the middle",
+            RULES["encoding"] + r"|NUL|expected",
+            "file",
+            _faulty(lambda p: _garbage_inside(p.read_bytes())),
+        ),
+        Fault(
+            layout,
+            "utf16",
+            sid,
+            "re-encoded as UTF-16 (with its BOM)",
+            RULES["encoding"],
+            "file",
+            _reencode("utf-16"),
+        ),
+        Fault(
+            layout,
+            "double_bom",
+            sid,
+            "a second UTF-8 BOM (lands in the first header)",
+            r"header|expected",
+            "cell",
+            _faulty(_double_bom),
+        ),
+        Fault(
+            layout,
+            "oversized",
+            sid,
+            "last record repeated until just above the byte cap, patched to the largest "
+            "good source",
+            RULES["bytes"],
+            "file",
+            _faulty(_oversized_csv),
+        ),
+        _checksum_fault(layout, sid),
+        _missing_fault(layout, sid),
+    ]
+    if any(ord(ch) > 127 for ch in text):
+        faults.insert(
+            4,
+            Fault(
+                layout,
+                "latin1",
+                sid,
+                "re-encoded as Latin-1 (accents become single bytes)",
+                RULES["encoding"],
+                "file",
+                _reencode("latin-1"),
+            ),
+        )
+    return faults
+
+
+# --------------------------------------------------------------------------- ITU aggregates
+
+
+EXTRA_BLOCK_TITLE = {  # a series other editions have, not declared for the layout's first sheet
+    "itu_aggregates_2019": "Individuals owning a mobile phone",
+    "itu_aggregates_2022": "Individuals owning a mobile phone",
+    "itu_aggregates_2024": "Active subscriptions to 5G/IMT-2020 mobile broadband",
+    "itu_aggregates_2025": "International bandwidth usage",
+}
+
+
+@dataclass(frozen=True)
+class _Block:
+    sheet: str
+    header_start: int  # 1-based rows
+    title_row: int
+    rows: tuple[int, ...]  # entity rows
+    last_col: int
+    title: str
+
+
+@cache
+def _first_block(layout: str, path: str) -> _Block:
+    """The first block of the layout's first sheet, from the parse and the grid."""
+    from ictstats.itu_aggregates import load_vocabulary
+
+    sheet = next(iter(load_vocabulary().layout(layout)["sheets"]))
+    obs = _good_parse(layout, path)
+    cells = [_cell(loc) for loc in obs["source_location"] if loc.startswith(sheet + "!")]
+    titles = obs[obs["source_location"].str.startswith(sheet + "!")]["block_title"]
+    first_title = titles.iloc[0]
+    rows = sorted(
+        {r for (_, r, _), t in zip(cells, titles, strict=True) if t == first_title}
+    )
+    block_rows = [rows[0]]
+    for row in rows[1:]:
+        if row != block_rows[-1] + 1:
+            break
+        block_rows.append(row)
+    last_col = max(c for (_, r, c) in cells if r in block_rows)
+    grid = _grid(Path(path), sheet)
+    title_row = next(
+        r
+        for r in range(block_rows[0] - 1, 0, -1)
+        if isinstance(grid[r - 1][0], str) and " ".join(grid[r - 1][0].split()) == first_title
+    )
+    start = title_row
+    while start > 1 and grid[start - 2][0] == "" and any(v != "" for v in grid[start - 2]):
+        start -= 1
+    return _Block(sheet, start, title_row, tuple(block_rows), last_col, first_title)
+
+
+def _itu_xlsx(layout: str, sid: str, path: Path) -> list[Fault]:
+    block = _first_block(layout, str(path))
+    sheet, r0, r1 = block.sheet, block.rows[0], block.rows[-1]
+    grid = _grid(path, sheet)
+    label = grid[r0 - 1][0]
+    last_text = next(
+        v for row in reversed(grid) for v in row[:1] if isinstance(v, str) and v.strip()
+    )
+
+    def shift_row(wb, _):
+        wb[sheet].move_range(f"B{r0}:{_letter(block.last_col)}{r1}", rows=1)
+
+    def shift_col(wb, _):
+        wb[sheet].move_range(f"B{r0}:{_letter(block.last_col)}{r0}", cols=1)
+
+    def appended(title: str):
+        def change(wb, _):
+            ws = wb[sheet]
+            offset = block.title_row - block.header_start
+            _copy_rows(ws, block.header_start, r1, ws.max_row + 2, {(offset, 1): title})
+
+        return change
+
+    def cell_fault(new: Callable[[float], Any], **kw):
+        def change(wb, p):
+            row = _observations(layout, p, **kw)
+            row = row[row["source_location"].str.startswith(sheet + "!")].iloc[0]
+            _, r, c = _cell(row["source_location"])
+            _set(wb[sheet], r, c, new(row["value"]))
+
+        return _xlsx(layout, change)
+
+    extra = EXTRA_BLOCK_TITLE[layout]
+    return [
+        *_xlsx_common(layout, sid, sheet, (1, last_text)),
+        Fault(
+            layout,
+            "shifted_row",
+            sid,
+            f"values of rows {r0}-{r1} (block {block.title!r}) one row down",
+            RULES["layout"],
+            "cell",
+            _xlsx(layout, shift_row),
+        ),
+        Fault(
+            layout,
+            "shifted_column",
+            sid,
+            f"values of row {r0} one column right",
+            RULES["layout"],
+            "cell",
+            _xlsx(layout, shift_col),
+        ),
+        Fault(
+            layout,
+            "renamed_label",
+            sid,
+            f"entity label A{r0} {label!r} -> {label.strip() + ' (total)'!r}",
+            RULES["layout"],
+            "cell",
+            _xlsx(layout, lambda wb, _: _set(wb[sheet], r0, 1, label.strip() + " (total)")),
+        ),
+        Fault(
+            layout,
+            "unknown_block",
+            sid,
+            f"block {extra!r} (not declared for the sheet) appended below the sheet",
+            RULES["layout"],
+            "cell",
+            _xlsx(layout, appended(extra)),
+        ),
+        Fault(
+            layout,
+            "duplicated_block",
+            sid,
+            f"block {block.title!r} copied below the sheet",
+            RULES["duplicate"],
+            "cell",
+            _xlsx(layout, appended(grid[block.title_row - 1][0])),
+        ),
+        Fault(
+            layout,
+            "text_in_numeric_cell",
+            sid,
+            "first value of the first sheet written as decimal-comma text",
+            RULES["text"],
+            "cell",
+            cell_fault(_comma),
+        ),
+        Fault(
+            layout,
+            "percent_over_100",
+            sid,
+            "first percentage of the first sheet set to 150",
+            RULES["range"],
+            "cell",
+            cell_fault(lambda v: 150.0, percent=True),
+        ),
+        Fault(
+            layout,
+            "negative_value",
+            sid,
+            "first positive value of the first sheet negated",
+            RULES["negative"],
+            "cell",
+            cell_fault(lambda v: -v, positive=True),
+        ),
+    ]
+
+
+def _itu_xls(layout: str, sid: str, path: Path) -> list[Fault]:
+    """The Oct 2019 .xls, patched at byte level (see the module docstring)."""
+    block = _first_block(layout, str(path))
+    sheet, r0, r1 = block.sheet, block.rows[0] - 1, block.rows[-1] - 1  # 0-based from here
+    grid = _grid(path, sheet)
+    last_col = block.last_col - 1
+    footer_row = max(
+        r for r, row in enumerate(grid) if isinstance(row[0], str) and row[0].strip()
+    )
+    footer = grid[footer_row][0]
+    titles = [
+        r
+        for r in range(len(grid))
+        if isinstance(grid[r][0], str) and grid[r][0].strip() and r > block.title_row - 1
+    ]
+    second_title = next(r for r in titles if r > r1)
+
+    def patch(change: Callable[[_Biff], dict[tuple[int, int], Any]]):
+        def make(p: Path) -> bytes:
+            biff = _Biff(p.read_bytes())
+            return biff.check(sheet, change(biff))
+
+        return _faulty(make)
+
+    def shift_row(b: _Biff):
+        b.move(set(range(r0, r1 + 1)), 1, drow=1)
+        return {(r + 1, c): grid[r][c] for r in range(r0, r1 + 1) for c in range(1, last_col)}
+
+    def shift_col(b: _Biff):
+        b.move({r0}, 1, dcol=1)
+        return {(r0, c + 1): grid[r0][c] for c in range(1, last_col + 1)}
+
+    def first_value(**kw):
+        row = _observations(layout, path, **kw).iloc[0]
+        _, r, c = _cell(row["source_location"])
+        return r - 1, c - 1, row["value"]
+
+    def text(b: _Biff):
+        obs = _observations(layout, path)
+        for location, value in zip(obs["source_location"], obs["value"], strict=True):
+            if len(_comma(value)) == 5:
+                _, r, c = _cell(location)
+                b.number_to_text(r - 1, c - 1, _comma(value))
+                return {(r - 1, c - 1): _comma(value)}
+        raise GeneratorError("no value with a 5-character text form")
+
+    def number(new: Callable[[float], float], **kw):
+        def change(b: _Biff):
+            r, c, value = first_value(**kw)
+            b.set_number(r, c, new(value))
+            return {(r, c): new(value)}
+
+        return change
+
+    def rename_label(b: _Biff):
+        b.replace_string("World", "Earth")
+        row = next(r for r in range(len(grid)) if grid[r][0] == "World")
+        return {(row, 0): "Earth"}
+
+    def unknown_block(b: _Biff):
+        b.replace_string(footer, EXTRA_BLOCK_TITLE[layout])
+        return {(footer_row, 0): EXTRA_BLOCK_TITLE[layout].ljust(len(footer))}
+
+    def duplicated(b: _Biff):
+        b.set_string_index(second_title, 0, b.string_index(block.title_row - 1, 0))
+        return {(second_title, 0): grid[block.title_row - 1][0]}
+
+    def rename_sheet(b: _Biff):
+        b.rename_sheet(sheet, "Table1")
+        return {}
+
+    def oversize(b: _Biff):
+        b.move({footer_row}, 0, drow=65_535 - footer_row)
+        return {}
+
+    def oversized(p: Path) -> Faulty:
+        biff = _Biff(p.read_bytes())
+        oversize(biff)
+        return Faulty(bytes(biff.data), (("ictstats.workbook", "MAX_SHEET_ROWS", 65_535),))
+
+    def renamed_sheet(p: Path) -> bytes:
+        biff = _Biff(p.read_bytes())
+        rename_sheet(biff)
+        return bytes(biff.data)
+
+    def F(name, how, rule, needs, make):  # noqa: N802 - a local constructor
+        return Fault(layout, name, sid, how, rule, needs, make)
+
+    return [
+        *_spreadsheet_common(layout, sid, sheet),
+        F("renamed_sheet", "BOUNDSHEET name 'Sheet1' -> 'Table1'", RULES["sheet"], "sheet",
+          _faulty(renamed_sheet)),
+        F("shifted_row", f"cell records of rows {r0 + 1}-{r1 + 1}, columns B+, one row down",
+          RULES["layout"], "cell", patch(shift_row)),
+        F("shifted_column", f"cell records of row {r0 + 1}, columns B+, one column right",
+          RULES["layout"], "cell", patch(shift_col)),
+        F("renamed_label", "shared string 'World' -> 'Earth'", RULES["layout"], "cell",
+          patch(rename_label)),
+        F("unknown_block", f"footer A{footer_row + 1} rewritten as the title "
+          f"{EXTRA_BLOCK_TITLE[layout]!r}", RULES["layout"], "cell", patch(unknown_block)),
+        F("duplicated_block", f"title A{second_title + 1} points at the string of "
+          f"A{block.title_row}", RULES["layout"], "cell", patch(duplicated)),
+        F("text_in_numeric_cell", "a NUMBER record turned into a LABEL '570,1'-style text",
+          RULES["text"], "cell", patch(text)),
+        F("percent_over_100", "first percentage's NUMBER set to 150", RULES["range"], "cell",
+          patch(number(lambda v: 150.0, percent=True))),
+        F("negative_value", "first positive NUMBER negated", RULES["negative"], "cell",
+          patch(number(lambda v: -v, positive=True))),
+        F("oversized", f"footer cell A{footer_row + 1} moved to row 65,536, MAX_SHEET_ROWS "
+          "patched to 65,535", RULES["cap"], "sheet", _faulty(oversized)),
+    ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- other workbooks
+
+
+def _country_internet(layout: str, sid: str, path: Path) -> list[Fault]:
+    sheet = "Data"
+    obs = _observations(layout, path)
+    rows = sorted({_cell(loc)[1] for loc in obs["source_location"]})
+    first, last = rows[0], rows[-1]
+    grid = _grid(path, sheet)
+    width = max(len(r) for r in grid)
+    name = grid[first - 1][1]
+
+    def shift_row(wb, _):
+        wb[sheet].move_range(f"C{last - 2}:{_letter(width)}{last}", rows=1)
+
+    def shift_col(wb, _):
+        wb[sheet].move_range(f"C{first}:{_letter(width)}{first}", cols=1)
+
+    def extra_series(wb, _):
+        ws = wb[sheet]
+        _copy_rows(ws, first, first, last + 1, {(0, 1): "Internet users (per 100 inhabitants)"})
+
+    def duplicate(wb, _):
+        _copy_rows(wb[sheet], first, first, last + 1, {})
+
+    return [
+        *_xlsx_common(layout, sid, sheet, (1, "Internet users (%)")),
+        *_table_value_faults(layout, sid, sheet),
+        Fault(layout, "shifted_row", sid, f"columns C+ of rows {last - 2}-{last} one row down",
+              RULES["layout"], "cell", _xlsx(layout, shift_row)),
+        Fault(layout, "shifted_column", sid, f"columns C+ of row {first} one column right",
+              RULES["layout"], "cell", _xlsx(layout, shift_col)),
+        Fault(layout, "renamed_label", sid, f"economy B{first} {name!r} -> '{name} (territory)'",
+              RULES["entity"], "cell",
+              _xlsx(layout, lambda wb, _: _set(wb[sheet], first, 2, f"{name} (territory)"))),
+        Fault(layout, "unknown_series", sid, f"row {last + 1}: a copy of row {first} with "
+              "indicator 'Internet users (per 100 inhabitants)'", RULES["layout"], "cell",
+              _xlsx(layout, extra_series)),
+        Fault(layout, "duplicated_row", sid, f"row {first} copied to row {last + 1}",
+              RULES["duplicate"], "cell", _xlsx(layout, duplicate)),
+    ]  # fmt: skip
+
+
+def _table_value_faults(layout: str, sid: str, sheet: str) -> list[Fault]:
+    """text / over 100 / negative in the first positive value cell of a country workbook."""
+
+    def cell_fault(new: Callable[[float], Any]):
+        def change(wb, p):
+            row = _observations(layout, p, positive=True).iloc[0]
+            _, r, c = _cell(row["source_location"])
+            _set(wb[sheet], r, c, new(row["value"]))
+
+        return _xlsx(layout, change)
+
+    return [
+        Fault(layout, "text_in_numeric_cell", sid, "first value as decimal-comma text",
+              RULES["text"], "cell", cell_fault(_comma)),
+        Fault(layout, "percent_over_100", sid, "first value set to 150", RULES["range"], "cell",
+              cell_fault(lambda v: 150.0)),
+        Fault(layout, "negative_value", sid, "first value negated", RULES["negative"], "cell",
+              cell_fault(lambda v: -v)),
+    ]  # fmt: skip
+
+
+def _country_by_sex(layout: str, sid: str, path: Path) -> list[Fault]:
+    sheet = "10. Individuals using the Inter"
+    grid = _grid(path, sheet)
+    header = next(r for r in range(10) if str(grid[r][0]).strip().casefold() == "economy name")
+    first = header + 2  # 1-based: the row below the header
+    last = next(r for r in range(first, len(grid) + 1) if grid[r - 1][0] == "") - 1
+    width = max(len(r) for r in grid)
+    name = grid[first - 1][0]
+    urban = next(c for c, v in enumerate(grid[header - 1]) if v == "Urban") + 1
+
+    def shift_row(wb, _):
+        wb[sheet].move_range(f"C{last - 2}:{_letter(width)}{last}", rows=1)
+
+    def shift_col(wb, _):
+        wb[sheet].move_range(f"C{first}:{_letter(width)}{first}", cols=1)
+
+    def extra_column(wb, _):
+        ws = wb[sheet]
+        _set(ws, header, width + 1, "Youth")
+        _set(ws, header + 1, width + 1, "Total")
+        _set(ws, first, width + 1, 80.5)
+
+    return [
+        *_xlsx_common(layout, sid, sheet, (1, "Note: rows below the table are ignored")),
+        *_table_value_faults(layout, sid, sheet),
+        Fault(layout, "shifted_row", sid, f"columns C+ of rows {last - 2}-{last} one row down",
+              RULES["layout"], "cell", _xlsx(layout, shift_row)),
+        Fault(layout, "shifted_column", sid, f"columns C+ of row {first} one column right",
+              RULES["layout"], "cell", _xlsx(layout, shift_col)),
+        Fault(layout, "renamed_label", sid, f"group label {_letter(urban)}{header} 'Urban' -> "
+              "'Urban areas'", RULES["layout"], "cell",
+              _xlsx(layout, lambda wb, _: _set(wb[sheet], header, urban, "Urban areas"))),
+        Fault(layout, "renamed_entity", sid, f"economy A{first} {name!r} -> '{name} (territory)'",
+              RULES["entity"], "cell",
+              _xlsx(layout, lambda wb, _: _set(wb[sheet], first, 1, f"{name} (territory)"))),
+        Fault(layout, "unknown_column", sid, f"column {_letter(width + 1)}: group 'Youth', "
+              "label 'Total', one value", RULES["layout"], "cell", _xlsx(layout, extra_column)),
+        Fault(layout, "duplicated_row", sid, f"row {first} copied to row {last + 1}",
+              RULES["duplicate"], "cell",
+              _xlsx(layout, lambda wb, _: _copy_rows(wb[sheet], first, first, last + 1, {}))),
+    ]  # fmt: skip
+
+
+def _oghist(layout: str, sid: str, path: Path) -> list[Fault]:
+    sheet = "Country Analytical History"
+    grid = _grid(path, sheet)
+    obs = _good_parse(layout, str(path))
+    current = obs[~obs["former_economy"]]
+    rows = sorted({_cell(loc)[1] for loc in current["source_location"]})
+    first, last = rows[0], rows[-1]
+    last_col = max(_cell(loc)[2] for loc in obs["source_location"])
+    fy_row = next(r for r, row in enumerate(grid, 1) if str(row[1]).startswith("Bank's fiscal"))
+    code = grid[first - 1][0]
+    label = grid[fy_row - 1][1]
+    classified = next(
+        loc for loc, g in zip(current["source_location"], current["income_group"], strict=True)
+        if g is not None
+    )  # fmt: skip
+    _, cr, cc = _cell(classified)
+
+    def shift_row(wb, _):
+        wb[sheet].move_range(f"C{last - 2}:{_letter(last_col)}{last}", rows=1)
+
+    def shift_col(wb, _):
+        wb[sheet].move_range(f"C{first}:{_letter(last_col)}{first}", cols=1)
+
+    def extra_column(wb, _):
+        _set(wb[sheet], fy_row, last_col + 1, "Notes")
+        _set(wb[sheet], first, last_col + 1, "see footnote")
+
+    return [
+        *_xlsx_common(layout, sid, sheet, (2, "Note: ignored text below the table")),
+        Fault(layout, "shifted_row", sid, f"columns C+ of rows {last - 2}-{last} one row down "
+              "(into the gap row)", RULES["layout"], "cell", _xlsx(layout, shift_row)),
+        Fault(layout, "shifted_column", sid, f"C{first}:{_letter(last_col)}{first} ({code}) one "
+              "column right (FY26 lands beyond the last fiscal year)", RULES["layout"], "cell",
+              _xlsx(layout, shift_col)),
+        Fault(layout, "renamed_label", sid, f"B{fy_row} {label!r} -> 'Fiscal year:'",
+              RULES["layout"], "sheet",
+              _xlsx(layout, lambda wb, _: _set(wb[sheet], fy_row, 2, "Fiscal year:"))),
+        Fault(layout, "renamed_entity", sid, f"A{first} {code!r} -> '{code[:2]}X'",
+              RULES["entity"], "cell",
+              _xlsx(layout, lambda wb, _: _set(wb[sheet], first, 1, code[:2] + "X"))),
+        Fault(layout, "unknown_column", sid, f"{_letter(last_col + 1)}{fy_row} 'Notes' after the "
+              "last fiscal year", RULES["layout"], "cell", _xlsx(layout, extra_column)),
+        Fault(layout, "text_in_numeric_cell", sid, f"income code {_letter(cc)}{cr} -> 'Low' "
+              "(invalid code; OGHIST has no numbers)", RULES["layout"], "cell",
+              _xlsx(layout, lambda wb, _: _set(wb[sheet], cr, cc, "Low"))),
+        Fault(layout, "duplicated_row", sid, f"row {last} copied into the gap row {last + 1}",
+              RULES["duplicate"], "cell",
+              _xlsx(layout, lambda wb, _: _copy_rows(wb[sheet], last, last, last + 1, {}))),
+    ]  # fmt: skip
+
+
+def _class(layout: str, sid: str, path: Path) -> list[Fault]:
+    sheet = "List of economies"
+    obs = _good_parse(layout, str(path))["economies"]
+    rows = sorted({_cell(loc)[1] for loc in obs["source_location"]})
+    first, last = rows[0], rows[-1]
+    grid = _grid(path, sheet)
+    width = max(len(r) for r in grid)
+    code = grid[first - 1][1]
+
+    def shift_row(wb, _):
+        wb[sheet].move_range(f"B{last - 2}:{_letter(width)}{last}", rows=1)
+
+    def shift_col(wb, _):
+        wb[sheet].move_range(f"B{first}:{_letter(width)}{first}", cols=1)
+
+    def extra_column(wb, _):
+        _set(wb[sheet], 1, width + 1, "Other")
+        _set(wb[sheet], first, width + 1, "x")
+
+    def duplicate(wb, _):
+        ws = wb[sheet]
+        _copy_rows(ws, first + 1, first + 1, first + 1, {(0, c): grid[first - 1][c - 1]
+                                                          for c in range(1, width + 1)})
+
+    return [
+        *_xlsx_common(layout, sid, sheet, (1, "Note: ignored text below the table")),
+        Fault(layout, "shifted_row", sid, f"columns B+ of rows {last - 2}-{last} one row down "
+              "(into the blank separator row)", RULES["layout"], "cell", _xlsx(layout, shift_row)),
+        Fault(layout, "shifted_column", sid, f"columns B+ of row {first} one column right",
+              RULES["layout"], "cell", _xlsx(layout, shift_col)),
+        Fault(layout, "renamed_label", sid, "header D1 'Income group' -> 'Income classification'",
+              RULES["layout"], "cell",
+              _xlsx(layout, lambda wb, _: _set(wb[sheet], 1, 4, "Income classification"))),
+        Fault(layout, "renamed_entity", sid, f"code B{first} {code!r} -> '{code[:2]}X'",
+              RULES["entity"], "cell",
+              _xlsx(layout, lambda wb, _: _set(wb[sheet], first, 2, code[:2] + "X"))),
+        Fault(layout, "unknown_column", sid, f"header {_letter(width + 1)}1 'Other' and a value",
+              RULES["layout"], "cell", _xlsx(layout, extra_column)),
+        Fault(layout, "text_in_numeric_cell", sid, f"income group D{first} -> 'Middle income' "
+              "(invalid code; CLASS has no numbers)", RULES["layout"], "cell",
+              _xlsx(layout, lambda wb, _: _set(wb[sheet], first, 4, "Middle income"))),
+        Fault(layout, "duplicated_row", sid, f"row {first + 1} overwritten by a copy of row "
+              f"{first}", RULES["duplicate"], "cell", _xlsx(layout, duplicate)),
+    ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- CSV layouts
+
+CSV_LAYOUTS: dict[str, _CsvLayout] = {
+    "third_party_urban_rural_extract": _CsvLayout("internet_usage_percent", "country"),
+    "itu_datahub_long": _CsvLayout(
+        "dataValue",
+        "seriesID",
+        rename=("dataValue", "value"),
+        code=("seriesCode", "i271G6"),
+        entity=("entityIso", "ABX"),
+    ),
+    "un_sdg_export": _CsvLayout(
+        "Value",
+        "ID",
+        rename=("Value", "Value (%)"),
+        code=("SeriesCode", "IT_MOB_4GNTWK"),
+        extra_column=False,
+    ),
+    "un_m49_csv": _CsvLayout(
+        None,
+        "Global Code",
+        rename=("ISO-alpha3 Code", "ISO-alpha3"),
+        invalid=("Least Developed Countries (LDC)", "yes"),
+        entity=("ISO-alpha3 Code", "DZX"),
+        shift="ISO-alpha3 Code",
+        numeric=False,
+    ),
+    "datahub_country_codes": _CsvLayout(
+        None,
+        "FIFA",
+        rename=("ISO3166-1-Alpha-3", "ISO3166-1-Alpha3"),
+        invalid=("M49", "716a"),
+        entity=("ISO3166-1-Alpha-3", "ZWX"),
+        shift="ISO3166-1-Alpha-3",
+        extra_column=False,
+        numeric=False,
+    ),
+    "datahub_population_long": _CsvLayout(
+        "Value", "Country Name", rename=("Value", "Population"), maximum="25000000000"
+    ),
+    "wb_databank_wide": _CsvLayout(
+        None,
+        "Country Name",
+        code=("Series Code", "IT.NET.USER.P2"),
+        series_name=("Series Code", "IT.NET.USER.ZS", "Series Name"),
+    ),
+    "wb_bulk_csv": _CsvLayout(
+        None,
+        "Country Name",
+        code=("Indicator Code", "IT.NET.USER.P2"),
+        series_name=("Indicator Code", "IT.NET.USER.ZS", "Indicator Name"),
+    ),
+    "owid_grapher_csv": _CsvLayout(
+        None,
+        "Entity",
+        rename=(
+            "Individuals using the Internet (% of population)",
+            "Individuals using the Internet (% of people)",
+        ),
+    ),
+}
+
+
+def _csv_faults(layout: str, sid: str, path: Path) -> list[Fault]:
+    spec = CSV_LAYOUTS[layout]
+    out = _csv_common(layout, sid, path)
+
+    def F(name, how, rule, make):  # noqa: N802 - a local constructor
+        out.append(Fault(layout, name, sid, how, rule, "cell", make))
+
+    F("shifted_row", "a column's last three values one record down, the last spilling onto "
+      "a new record", RULES["layout"], _csv_shift_row(spec, layout))
+    F("shifted_column", "an empty field inserted at the start of the first data record",
+      RULES["layout"] + "|fields", _csv_shift_column(spec))
+    if layout == "third_party_urban_rural_extract":
+        F("renamed_label", "entity 'World' -> 'Globe' in the first data record",
+          RULES["layout"], _csv_named(spec, "country", "Globe"))
+    elif spec.rename:
+        F("renamed_label", f"header {spec.rename[0]!r} -> {spec.rename[1]!r}", RULES["layout"],
+          _csv_rename_header(spec, *spec.rename))
+    else:
+        code, value, name = spec.series_name or ("", "", "")
+        F("renamed_label", f"{name} of the first {value} record + ' (revised)'",
+          RULES["layout"], _csv_series_name(spec))
+    if spec.entity:
+        F("renamed_entity", f"{spec.entity[0]} of the first data record -> {spec.entity[1]!r}",
+          RULES["entity"], _csv_named(spec, *spec.entity))
+    if spec.code:
+        F("unknown_code", f"{spec.code[0]} of the first data record -> {spec.code[1]!r}",
+          RULES["layout"], _csv_code(spec, *spec.code))
+    elif spec.extra_column:
+        F("unknown_column", "a column 'Comment' added to the header and every data record",
+          RULES["layout"] + "|fields|header", _csv_extra_column(spec))
+    if spec.numeric:
+        F("text_in_numeric_cell", "first value as decimal-comma text (quoted)", RULES["text"],
+          _csv_cell(layout, spec, lambda old: _comma(float(old)), positive=True))
+        over = "population_over_20bn" if spec.maximum != "150" else "percent_over_100"
+        F(over, f"first value set to {spec.maximum}", RULES["range"],
+          _csv_cell(layout, spec, lambda old: spec.maximum, positive=True))
+        F("negative_value", "first positive value negated", RULES["negative"],
+          _csv_cell(layout, spec, lambda old: "-" + old.strip(), positive=True))
+    else:
+        column, value = spec.invalid or ("", "")
+        F("text_in_numeric_cell", f"{column} of the first data record -> {value!r} (invalid "
+          "code; no numeric cells)", RULES["layout"], _csv_named(spec, column, value))
+    F("duplicated_row", "first data record duplicated", RULES["duplicate"], _csv_duplicate(spec))
+    return out  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the corpus
+
+LAYOUT_FAULTS: dict[str, Callable[[str, str, Path], list[Fault]]] = {
+    "itu_aggregates_2019": _itu_xls,
+    "itu_aggregates_2022": _itu_xlsx,
+    "itu_aggregates_2024": _itu_xlsx,
+    "itu_aggregates_2025": _itu_xlsx,
+    "itu_country_wide_value_notes_source": _country_internet,
+    "itu_country_by_sex_area_text": _country_by_sex,
+    "wb_oghist": _oghist,
+    "wb_class": _class,
+    **dict.fromkeys(CSV_LAYOUTS, _csv_faults),
+}
+
+
+def corpus(raw_dir: Path, manifest_path: Path = MANIFEST) -> list[Fault]:
+    """Every fault, layout by layout (manifest order, first source of each layout).
+
+    `raw_dir` holds the verified good files: fault definitions look at them (cells, headers).
+    """
+    from ictstats.sources import load_manifest
+
+    faults, seen = [], set()
+    for source in load_manifest(manifest_path).values():
+        if source.layout in seen:
+            continue
+        seen.add(source.layout)
+        if source.layout not in LAYOUT_FAULTS:
+            raise GeneratorError(f"no faults defined for layout {source.layout!r}")
+        make = LAYOUT_FAULTS[source.layout]
+        faults.extend(make(source.layout, source.id, raw_dir / source.filename))
+    return faults
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class Good:
+    """The good build every fault starts from."""
+
+    workdir: Path
+    raw_dir: Path
+    curated_dir: Path
+    mirror: Path
+    snapshot: dict[str, str]
+
+
+@dataclass
+class Outcome:
+    fault_id: str
+    layout: str
+    name: str
+    how: str
+    status: str  # caught | MISSED | UNCLEAR | ERROR
+    corrupted: bool
+    message: str
+    problems: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def caught(self) -> bool:
+        return self.status == "caught"
+
+    @property
+    def first_line(self) -> str:
+        return self.message.strip().splitlines()[0] if self.message.strip() else ""
+
+    def line(self) -> str:
+        extra = f" [{'; '.join(self.problems)}]" if self.problems else ""
+        return (
+            f"{self.layout:<36} {self.name:<22} {self.status:<7} "
+            f"corrupted={'yes' if self.corrupted else 'no '} {self.seconds:4.1f}s  "
+            f"{self.first_line[:170]}{extra}"
+        )
+
+
+def _settings(manifest: Path, raw: Path, curated: Path, mirror: Path):
+    from ictstats.settings import Settings
+
+    base = Settings.from_env()
+    return dataclasses.replace(
+        base,
+        root=ROOT,
+        manifest=manifest,
+        claims=ROOT / "data" / "claims.yaml",
+        raw_dir=raw,
+        curated_dir=curated,
+        mirror_dir=mirror,
+    )
+
+
+def quiet() -> None:
+    """No Dagster console output: the job's only logger (progress) is disabled."""
+    warnings.filterwarnings("ignore")
+    progress = logging.getLogger("ictstats.progress")
+    if not any(isinstance(h, logging.NullHandler) for h in progress.handlers):
+        progress.addHandler(logging.NullHandler())
+    progress.disabled = True
+
+
+def run_pipeline(settings):
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+
+    job = build_definitions(settings).resolve_implicit_global_asset_job_def()
+    with DagsterInstance.ephemeral() as instance:
+        return job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}}
+        )
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def snapshot(curated: Path) -> dict[str, str]:
+    """Every file (sha256) and symlink (target) under the curated folder: the DuckDB file, the
+    `parquet` symlink, every Parquet build, `reports/` and `charts/` when present."""
+    found: dict[str, str] = {}
+    for folder, dirs, files in os.walk(curated, followlinks=False):
+        for name in [*dirs, *files]:
+            path = Path(folder) / name
+            rel = path.relative_to(curated).as_posix()
+            if path.is_symlink():
+                found[rel] = "-> " + os.readlink(path)
+            elif path.is_file():
+                found[rel] = _sha256(path)
+    return found
+
+
+def _visible(path: str, snap: dict[str, str]) -> bool:
+    """What a reader sees: the database, the symlink and the build it points at, reports, charts."""
+    current = snap.get("parquet", "-> ").removeprefix("-> ")
+    return (
+        path in ("ictstats.duckdb", "parquet")
+        or (bool(current) and path.startswith(current + "/"))
+        or path.startswith(("reports/", "charts/"))
+    )
+
+
+def build_good(workdir: Path, mirror: Path) -> Good:
+    good = workdir / "good"
+    settings = _settings(MANIFEST, good / "raw", good / "curated", mirror)
+    result = run_pipeline(settings)
+    if not result.success:
+        raise SystemExit("the good build failed; nothing to compare faults with")
+    return Good(workdir, good / "raw", good / "curated", mirror, snapshot(good / "curated"))
+
+
+def _innermost(error) -> tuple[str, str]:
+    while error.cause is not None:
+        error = error.cause
+    message = re.sub(r"^[\w.]+: ", "", error.message, count=1)
+    return error.cls_name, message
+
+
+def _check_message(evaluation) -> str:
+    meta = evaluation.metadata
+    report = str(meta["report"].value) if "report" in meta else ""
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in report.splitlines()
+        if line.startswith("|") and not set(line) <= set("|-: ")
+    ]
+    first = ", ".join(f"{k}={v}" for k, v in zip(rows[0], rows[1], strict=False)) if rows else ""
+    count = meta["failures"].value if "failures" in meta else "?"
+    return (
+        f"blocking check {evaluation.check_name} failed, {count} failure(s): {first}\n{report}"
+    )
+
+
+def _messages(result) -> list[tuple[str, str]]:
+    """(error class, message) of every failure: failed blocking checks first, then step
+    failures other than the ones those checks caused."""
+    from dagster import AssetCheckSeverity, DagsterEventType
+
+    found = [
+        ("check", _check_message(e))
+        for e in result.get_asset_check_evaluations()
+        if not e.passed and e.severity == AssetCheckSeverity.ERROR
+    ]
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.event_specific_data.error
+            if error.cls_name != "DagsterAssetCheckFailedError":
+                found.append(_innermost(error))
+    return found
+
+
+def judge(fault: Fault, source, result, changed: list[str], good_snapshot) -> Outcome:
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    stopped = not result.success and WAREHOUSE_STEP not in materialized
+    messages = _messages(result)
+    problems = []
+    cls, message = messages[0] if messages else ("", "")
+    if len(messages) > 1:
+        problems.append(f"{len(messages)} errors, expected one")
+    if messages and cls not in OUR_ERRORS and cls != "check":
+        problems.append(f"bare {cls}, not one of ictstats' errors")
+    if messages and source.filename not in message and source.id not in message:
+        problems.append("does not name the file")
+    where = {"cell": CELL, "sheet": SHEET, "file": ""}[fault.needs]
+    if messages and where and not re.search(where, message):
+        problems.append(f"no {fault.needs} location")
+    if messages and not re.search(fault.rule, message, re.S | re.I):
+        problems.append("does not state the expected rule")
+    if not messages:
+        problems.append("no error message")
+    corrupted = any(_visible(p, good_snapshot) for p in changed)
+    debris = [p for p in changed if not _visible(p, good_snapshot)]
+    if debris and not corrupted:
+        problems.append(f"left {len(debris)} non-reader file(s) changed: {debris[:3]}")
+    status = "MISSED" if not stopped else ("caught" if not problems else "UNCLEAR")
+    if not stopped and not message:
+        message = "run succeeded" if result.success else "warehouse step materialized"
+    return Outcome(
+        fault.id, fault.layout, fault.name, fault.how, status, corrupted, message, problems, changed
+    )
+
+
+@contextlib.contextmanager
+def _patched(patches: Iterable[tuple[str, str, int]]):
+    saved = []
+    try:
+        for module_name, attr, value in patches:
+            module = importlib.import_module(module_name)
+            saved.append((module, attr, getattr(module, attr)))
+            setattr(module, attr, value)
+        yield
+    finally:
+        for module, attr, value in reversed(saved):
+            setattr(module, attr, value)
+
+
+def _prepare(fault: Fault, good: Good, folder: Path):
+    """The fault's raw folder, curated copy, empty mirror and manifest; returns its settings."""
+    from ictstats.sources import load_manifest, sha256_of
+
+    source = load_manifest(MANIFEST)[fault.source_id]
+    raw, curated, mirror = folder / "raw", folder / "curated", folder / "mirror"
+    shutil.copytree(good.raw_dir, raw)
+    shutil.copytree(good.curated_dir, curated, symlinks=True)
+    mirror.mkdir()
+    entries = yaml.safe_load(MANIFEST.read_text("utf-8"))["sources"]
+    entry = next(e for e in entries if e["id"] == fault.source_id)
+    target = raw / source.filename
+    patches: tuple[tuple[str, str, int], ...] = ()
+    if fault.kind == "missing":
+        target.unlink()
+        entry["url"] = UNREACHABLE_URL
+    else:
+        assert fault.make is not None
+        faulty = fault.make(good.raw_dir / source.filename)
+        target.write_bytes(faulty.data)
+        patches = faulty.patches
+        if fault.kind == "content":
+            entry["known_copies"] = [
+                {"sha256": sha256_of(target), "size": target.stat().st_size, "note": fault.id}
+            ]
+    manifest = folder / "sources.yaml"
+    manifest.write_text(yaml.safe_dump({"sources": entries}, sort_keys=False), "utf-8")
+    return source, _settings(manifest, raw, curated, mirror), patches
+
+
+def run_fault(fault: Fault, good: Good, keep: bool = False) -> Outcome:
+    """Prepare the fault, run the whole pipeline in process, judge the result."""
+    started = time.perf_counter()
+    folder = Path(tempfile.mkdtemp(prefix=re.sub(r"\W", "_", fault.id) + "-", dir=good.workdir))
+    try:
+        source, settings, patches = _prepare(fault, good, folder)
+    except GeneratorError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        return Outcome(
+            fault.id, fault.layout, fault.name, fault.how, "ERROR", False, f"generator: {exc}"
+        )
+    with _patched(patches):
+        result = run_pipeline(settings)
+    after = snapshot(settings.curated_dir)
+    keys = set(after) | set(good.snapshot)
+    changed = sorted(k for k in keys if after.get(k) != good.snapshot.get(k))
+    outcome = judge(fault, source, result, changed, good.snapshot)
+    outcome.seconds = time.perf_counter() - started
+    if keep or not outcome.caught or outcome.corrupted:
+        outcome.problems.append(f"kept in {folder}")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+    return outcome
+
+
+def run_control(good: Good) -> tuple[bool, str]:
+    """The unchanged manifest on a copy must rebuild, so the snapshot must change."""
+    folder = good.workdir / "control"
+    shutil.copytree(good.raw_dir, folder / "raw")
+    shutil.copytree(good.curated_dir, folder / "curated", symlinks=True)
+    settings = _settings(MANIFEST, folder / "raw", folder / "curated", good.mirror)
+    result = run_pipeline(settings)
+    changed = snapshot(folder / "curated") != good.snapshot
+    shutil.rmtree(folder, ignore_errors=True)
+    ok = result.success and changed
+    return ok, (
+        f"control: unchanged sources on a copy -> run {'succeeded' if result.success else 'FAILED'}"
+        f", snapshot {'changed' if changed else 'UNCHANGED'} "
+        f"({'the comparison sees a rebuild' if ok else 'the comparison cannot be trusted'})"
+    )
+
+
+# --------------------------------------------------------------------------- process pool
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(good: Good) -> None:
+    quiet()
+    _WORKER["good"] = good
+    _WORKER["faults"] = {f.id: f for f in corpus(good.raw_dir)}
+
+
+def _work(task: tuple[str, bool]) -> Outcome:
+    fault_id, keep = task
+    fault = _WORKER["faults"][fault_id]
+    try:
+        return run_fault(fault, _WORKER["good"], keep)
+    except GeneratorError as exc:
+        return Outcome(fault.id, fault.layout, fault.name, fault.how, "ERROR", False, str(exc))
+
+
+def run_all(faults: list[Fault], good: Good, jobs: int, keep: bool) -> Iterable[Outcome]:
+    tasks = [(f.id, keep) for f in faults]
+    if jobs <= 1:
+        _init_worker(good)
+        yield from map(_work, tasks)
+        return
+    context = get_context("spawn")  # a clean interpreter: no state forked from the good run
+    with ProcessPoolExecutor(jobs, context, initializer=_init_worker, initargs=(good,)) as pool:
+        yield from pool.map(_work, tasks)
+
+
+def select(faults: list[Fault], layouts: list[str], names: list[str]) -> list[Fault]:
+    return [
+        f
+        for f in faults
+        if (not layouts or f.layout in layouts) and (not names or f.name in names)
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.faults", description=__doc__[:60])
+    parser.add_argument("--layout", action="append", default=[], help="only this layout")
+    parser.add_argument("--fault", action="append", default=[], help="only this fault name")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes")
+    parser.add_argument("--keep", action="store_true", help="keep every fault's folder")
+    parser.add_argument("--list", action="store_true", help="list the faults and exit")
+    parser.add_argument(
+        "--mirror", type=Path, default=Path(os.environ.get("ICTSTATS_MIRROR", DEFAULT_MIRROR))
+    )
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    quiet()
+    workdir = Path(tempfile.mkdtemp(prefix="ictstats-faults-"))
+    try:
+        good = build_good(workdir, args.mirror.resolve())
+        faults = select(corpus(good.raw_dir), args.layout, args.fault)
+        if args.list:
+            for f in faults:
+                print(f"{f.layout:<36} {f.name:<22} {f.how}")
+            return 0
+        if not faults:
+            print("no fault selected", file=sys.stderr)
+            return 2
+        print(
+            f"good warehouse built and snapshotted ({len(good.snapshot)} entries) in "
+            f"{time.perf_counter() - started:.1f}s; {len(faults)} faults, {args.jobs} job(s)",
+            flush=True,
+        )
+        control_ok, control = run_control(good)
+        print(control, flush=True)
+        outcomes = []
+        for outcome in run_all(faults, good, args.jobs, args.keep):
+            outcomes.append(outcome)
+            print(outcome.line(), flush=True)
+    finally:
+        if not args.keep and not any(
+            not o.caught or o.corrupted for o in locals().get("outcomes", [])
+        ):
+            shutil.rmtree(workdir, ignore_errors=True)
+    caught = sum(o.caught for o in outcomes)
+    corrupted = sum(o.corrupted for o in outcomes)
+    print(f"total run time {time.perf_counter() - started:.1f}s (workdir {workdir})")
+    print(f"{len(outcomes)} faults tried, {caught} caught, {corrupted} corrupted")
+    return 0 if control_ok and caught == len(outcomes) and corrupted == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
