@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)
 export ICTSTATS_DAGSTER_STORAGE ?= $(CURDIR)/.dagster
 
-.PHONY: setup run test lint format dev contract clean
+.PHONY: setup run test lint format dev contract bench faults clean
 
 setup: $(INSTALLED)
 
@@ -41,6 +41,14 @@ dev: setup
 # the public warehouse contract of the foundation issue, when ../shared is beside the project
 contract: setup
 	$(BIN)/python ../shared/checks/warehouse_contract.py data/curated/ictstats.duckdb
+
+# benchmarks: cold and no-change builds, Excel readers, aggregation at 10^5..10^8 rows
+bench: setup
+	$(BIN)/python bench/run.py
+
+# the fault corpus: every fault through the real pipeline, warehouse checked byte for byte
+faults: setup
+	$(BIN)/python -m tests.faults --jobs 2
 
 clean:
 	rm -rf data/curated/* data/raw/* .dagster
