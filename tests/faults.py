@@ -9,10 +9,11 @@ the full Dagster job in process and requires:
 
 1. the run stopped before the warehouse: it failed, and `out_ictstats__warehouse` did not
    materialize (a failed blocking check counts as a stop);
-2. ONE clear message: the innermost error of the STEP_FAILURE (one of ictstats' own errors, not
-   a bare Python exception) or the failed blocking check's report, naming the file (file name or
-   manifest id), a location (sheet/cell or ``row N`` for content faults, the sheet for sheet
-   faults, the path for file faults) and the rule broken (`Fault.rule`);
+2. ONE clear message: the error the failed step raised (below Dagster's wrapper; one of
+   ictstats' own errors, not a bare Python exception) or the failed blocking check's report,
+   naming the file (file name or manifest id), a location (sheet/cell or ``row N`` for content
+   faults, the sheet for sheet faults, the path for file faults) and the rule broken
+   (`Fault.rule`);
 3. the curated folder is byte-for-byte what it was (`snapshot`).
 
 A fault that passes 1-2 is ``caught``; one that stops the run without such a message is
@@ -42,94 +43,100 @@ How the files are altered
 
 Faults by layout
 ----------------
-``x`` applies, ``-`` does not (reason below), a name in the cell is the layout's variant.
+The manifest has 18 sources in 17 layouts; each layout is faulted on its first source (the OWID
+urban-share file shares the Internet-use file's layout and parser). ``x`` applies, ``-`` does not
+(why: below); a letter names the layout's variant.
 
-=================================  ==== ==== ==== ==== ==== ==== ==== ==== ==== ==== ==== ====
-fault                              2019 2022 2024 2025 ctry  sex  ogh  cls  ext  dhb  sdg  m49
-=================================  ==== ==== ==== ==== ==== ==== ==== ==== ==== ==== ==== ====
-truncated                           x    x    x    x    x    x    x    x    x    x    x    x
-empty                               x    x    x    x    x    x    x    x    x    x    x    x
-not_a_spreadsheet/binary_garbage    x    x    x    x    x    x    x    x    g    g    g    g
-renamed_sheet                       x    x    x    x    x    x    x    x    -    -    -    -
-shifted_row                         x    x    x    x    x    x    x    x    x    x    x    x
-shifted_column                      x    x    x    x    x    x    x    x    x    x    x    x
-renamed_label                       e    e    e    e    e    h    h    h    e    h    h    h
-renamed_entity                      -    -    -    -    -    -    x    x    -    x    -    x
-unknown_block/_column/_code         b    b    b    b    s    c    c    c    c    k    k    c
-text_in_numeric_cell                x    x    x    x    x    x    i    i    x    x    x    i
-percent_over_100                    x    x    x    x    x    x    -    -    x    x    x    -
-negative_value                      x    x    x    x    x    x    -    -    x    x    x    -
-duplicated_block/_row               b    b    b    b    r    r    r    r    r    r    r    r
-utf16 / latin1 / double_bom         -    -    -    -    -    -    -    -   u-d  uld  uld  uld
-checksum_mismatch, missing_file     x    x    x    x    x    x    x    x    x    x    x    x
-oversized                           P    x    x    x    x    x    x    x    B    B    B    B
-=================================  ==== ==== ==== ==== ==== ==== ==== ==== ==== ==== ==== ====
+Spreadsheets: the four ITU aggregates editions (2019 is the ``.xls``), ``ctry`` ITU country
+Internet use, ``sex`` ITU Internet use by sex/area, ``ogh`` World Bank OGHIST, ``cls`` CLASS.
 
-==========================  ==== ==== ==== ==== ====
-fault (continued)           ccod pop  wbdb wbbk owid
-==========================  ==== ==== ==== ==== ====
-truncated, empty             x    x    x    x    x
-binary_garbage               g    g    g    g    g
-renamed_sheet                -    -    -    -    -
-shifted_row/_column          x    x    x    x    x
-renamed_label                h    h    n    n    h
-renamed_entity               x    -    -    -    -
-unknown_*                    -    c    k    k    c
-text_in_numeric_cell         i    x    x    x    x
-percent_over_100             -    p    x    x    x
-negative_value               -    x    x    x    x
-duplicated_row               r    r    r    r    r
-utf16 / latin1 / double_bom uld  u-d  u-d  u-d  u-d
-checksum, missing            x    x    x    x    x
-oversized                    B    B    B    B    B
-==========================  ==== ==== ==== ==== ====
+======================================  ====  ====  ====  ====  ====  ====  ====  ====
+fault                                   2019  2022  2024  2025  ctry  sex   ogh   cls
+======================================  ====  ====  ====  ====  ====  ====  ====  ====
+truncated, empty, not_a_spreadsheet      x     x     x     x     x     x     x     x
+renamed_sheet                            x     x     x     x     x     x     x     x
+shifted_row, shifted_column              x     x     x     x     x     x     x     x
+renamed_label                            e     e     e     e     e     h     h     h
+renamed_entity                           -     -     -     -     -     x     x     x
+unknown_block / _series / _column        b     b     b     b     s     c     c     c
+duplicated_block / _row                  b     b     b     b     r     r     r     r
+text_in_numeric_cell                     x     x     x     x     x     x     i     i
+percent_over_100, negative_value         x     x     x     x     x     x     -     -
+oversized                                P     x     x     x     x     x     x     x
+checksum_mismatch, missing_file          x     x     x     x     x     x     x     x
+======================================  ====  ====  ====  ====  ====  ====  ====  ====
 
-Columns: the four ITU aggregates editions (2019 is the ``.xls``), ``ctry`` ITU country
-Internet use, ``sex`` ITU by sex/area, ``ogh`` OGHIST, ``cls`` CLASS (all ``.xlsx``); ``ext``
-the Nov 2025 extract, ``dhb`` ITU DataHub coverage, ``sdg`` UN SDG 5.b.1, ``m49`` UN M49,
-``ccod`` DataHub country codes, ``pop`` DataHub population, ``wbdb`` WDI DataBank, ``wbbk``
-WDI bulk, ``owid`` OWID grapher (faulted on the Internet-use file; the urban-share file has the
-same layout and parser). The manifest has 18 sources in 17 layouts (not 13).
+CSV: ``ext`` third-party extract of the Nov 2025 urban/rural block, ``dhb`` ITU DataHub
+coverage, ``sdg`` UN SDG 5.b.1, ``m49`` UN M49, ``ccod`` DataHub country codes, ``pop`` DataHub
+population, ``wbdb`` WDI DataBank, ``wbbk`` WDI bulk, ``owid`` OWID grapher.
 
-Variants: ``e`` entity label (ITU: the first entity row of the first block; extract: ``World``),
-``h`` header label, ``n`` series name of a WDI series code, ``b`` a block (ITU: appended below
-the sheet, headers included; unknown_block carries a series the layout does not declare for the
-sheet, 2019 by rewriting the footer's source line as a block title), ``s`` an extra row of an
-unknown indicator, ``c`` an unknown column, ``k`` an unknown series/indicator code, ``i`` an
-invalid code in a coded cell (OGHIST ``Low``, CLASS ``Middle income``, M49 flag ``yes``, DataHub
-M49 ``716a``; the layout has no numeric cell), ``p`` population above the 20-billion ceiling,
-``r`` a duplicated data row, ``g`` binary garbage inside a CSV, ``u``/``l``/``d`` UTF-16 / Latin-1
-/ a second UTF-8 BOM, ``P`` and ``B`` the size cap under a patched limit (see oversized).
+=================================  ====  ====  ====  ====  ====  ====  ====  ====  ====
+fault                              ext   dhb   sdg   m49   ccod  pop   wbdb  wbbk  owid
+=================================  ====  ====  ====  ====  ====  ====  ====  ====  ====
+truncated, empty                    x     x     x     x     x     x     x     x     x
+truncated_last_field                x     x     -     -     x     x     x     x     x
+binary_garbage, utf16               x     x     x     x     x     x     x     x     x
+latin1                              -     x     x     x     x     -     -     -     -
+double_bom                          x     x     -     x     -     x     x     x     x
+shifted_row, shifted_column         x     x     x     x     x     x     x     x     x
+renamed_label                       e     h     h     h     h     h     n     n     h
+renamed_entity                      -     x     -     x     x     -     -     -     -
+unknown_column / _code              c     k     k     c     -     c     k     k     c
+text_in_numeric_cell                x     x     x     i     i     x     x     x     x
+percent_over_100, negative_value    x     x     x     -     -     p     x     x     x
+duplicated_row                      x     x     x     x     x     x     x     x     x
+oversized                           B     B     B     B     B     B     B     B     B
+checksum_mismatch, missing_file     x     x     x     x     x     x     x     x     x
+=================================  ====  ====  ====  ====  ====  ====  ====  ====  ====
 
-Why some do not apply:
+Variants: ``e`` an entity label (ITU: the first entity row of the first block, 2019 the shared
+string ``World``; ``ctry``: an economy name; ``ext``: ``World``), ``h`` a header label, ``n``
+the series name of a WDI series code, ``b`` a block (ITU: appended below the sheet, headers
+included; unknown_block carries a series that other editions have and this layout does not
+declare for the sheet; 2019 rewrites the footer's source line as such a block title),
+``s`` an extra row of an unknown indicator, ``c`` an unknown column, ``k`` an unknown
+series/indicator code, ``r`` a duplicated row, ``i`` an invalid code in a coded cell
+(OGHIST ``Low``, CLASS ``Middle income``, M49 flag ``yes``, DataHub M49 ``716a``: these layouts
+have no numeric cell), ``p`` a population above the 20-billion ceiling (and negative), ``P``
+and ``B`` the size caps under a patched limit (see oversized).
 
-* renamed_sheet: a CSV has no sheets.
-* renamed_entity: ITU aggregates and the extract name groups, covered by renamed_label;
-  the country files name economies only, so their renamed_label is the entity; for the other
-  code-keyed CSVs the DataHub case exercises the same resolver.
+Why some do not apply, and how a few are made:
+
+* renamed_sheet: a CSV has no sheets. Encoding faults for .xlsx/.xls: their text encoding is
+  fixed by the format, a damaged part is a truncated or non-spreadsheet file.
+* latin1 only where the file has non-ASCII text (otherwise the Latin-1 bytes are the UTF-8
+  bytes). A BOM *added* or *removed* is tolerated by design (every reader uses ``utf-8-sig``),
+  so the BOM fault is a second BOM, which sticks to the first header label; for ``sdg`` and
+  ``ccod`` that label (``ID``, ``FIFA``) is not read, so a second BOM changes nothing there.
+* truncated: a cut on a line boundary is indistinguishable from a shorter file, so the cut is
+  placed mid-line half-way through; truncated_last_field cuts inside the last field of the
+  middle record, the worst case: what is left still has whole records. ``sdg``'s last columns
+  are empty and ``m49``'s last field is a one-letter flag, so no cut falls inside one. A
+  spreadsheet cut anywhere is an unreadable zip or OLE file.
+* renamed_entity: where names are the only key (ITU aggregates, the extract, ``ctry``) it is
+  renamed_label; for the code-keyed country CSVs (SDG, WDI, OWID, population) the DataHub case
+  exercises the same resolver. It is included for the reference tables that build the
+  economies dimension (M49, country codes, CLASS, OGHIST).
+* unknown_column for ``ccod``: the reader takes 7 of its 56 columns by name and ignores the
+  rest by design.
 * percent_over_100 / negative_value: OGHIST, CLASS, M49 and country codes hold codes, not
-  numbers (their text_in_numeric_cell is an invalid code).
-* unknown_column for DataHub country codes: the reader takes 7 of its 56 columns by name, so
-  another column is ignored by design.
-* Encoding faults for .xlsx/.xls: their text is UTF-8/UTF-16 by the format; a broken part is a
-  truncated or non-spreadsheet file. ``latin1`` only where the file has non-ASCII text
-  (otherwise Latin-1 bytes equal UTF-8 bytes). A BOM *added* or *removed* is tolerated by design
-  (every reader uses ``utf-8-sig``), so the BOM fault is a second BOM, which lands in the first
-  header.
+  numbers.
 * A whole block moved with its labels is not a fault: blocks are found by label
   (tests/test_layout_drift.py). shifted_row/shifted_column move values away from their labels:
-  a block's values one row down (spilling below the block), one row's values one column right.
-* Truncation on a line boundary is indistinguishable from a shorter file; the cut is placed
-  mid-line.
-* oversized: ``x`` one text cell (harmless to the layout where possible) at row
-  ``MAX_SHEET_ROWS + 1``, i.e. one row beyond the cap. ``P``: BIFF8 holds at most 65,536 x 256
-  cells, below the cap, so the .xls footer cell is moved to row 65,536 with ``MAX_SHEET_ROWS``
-  patched to 65,535 in process. ``B``: a CSV has no sheet; ``ictstats.sources.MAX_SOURCE_BYTES``
-  is patched in process to the size of the largest good source (so no other file trips it) and
-  the faulty file is the good one with its last record repeated until it is just above.
-* .xls, byte level only: unknown_block cannot add a block (that needs new records), so a known
-  series title of another edition replaces the footer text; duplicated_block makes the second
-  block's title cell point at the first block's title string.
+  a block's values one row down (spilling below the block or table), one row's values one
+  column right (CSV: a value column one record down with the last value spilling onto a new
+  record; an empty field at the start of a record).
+* oversized ``x``: one text cell (harmless to the layout where one exists: a footer note, or a
+  column the reader ignores) at row ``MAX_SHEET_ROWS + 1``, i.e. one row beyond the cap. ``P``:
+  BIFF8 holds at most 65,536 x 256 cells, below the cap, so the .xls footer cell is moved to row
+  65,536 with ``ictstats.workbook.MAX_SHEET_ROWS`` patched to 65,535 in process. ``B``: a CSV has
+  no sheet; ``ictstats.sources.MAX_SOURCE_BYTES`` is patched in process to the size of the
+  largest good source (so no other file trips it) and the faulty file is the good one with its
+  last record repeated until it is just above that.
+* .xls (byte level only): unknown_block cannot add records, so the footer's source line becomes
+  the title of a series the layout does not declare (and the version line below it a sheet
+  title, which the parser skips); duplicated_block points the second block's title cell at the
+  first block's title string.
 """
 
 from __future__ import annotations
@@ -239,9 +246,23 @@ def _good_parse(layout: str, path: str) -> Any:
 
 
 def _frames_equal(a: Any, b: Any) -> bool:
+    """Equal frames; floats to 1e-12 relative (openpyxl writes a few long floats one unit in
+    the last place away from what calamine reads in the original)."""
+    import numpy as np
+
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(_frames_equal(a[k], b[k]) for k in a)
-    return a.reset_index(drop=True).equals(b.reset_index(drop=True))
+    a, b = a.reset_index(drop=True), b.reset_index(drop=True)
+    if list(a.columns) != list(b.columns) or len(a) != len(b):
+        return False
+    for column in a.columns:
+        x, y = a[column], b[column]
+        if x.dtype.kind == "f" and y.dtype.kind == "f":
+            if not np.allclose(x, y, rtol=1e-12, atol=0, equal_nan=True):
+                return False
+        elif not x.equals(y):
+            return False
+    return True
 
 
 _CELL_REF = re.compile(r"^(?:(?P<sheet>.+)!)?(?P<col>[A-Z]+)(?P<row>\d+)$")
@@ -266,6 +287,8 @@ def _letter(col: int) -> str:
 
 def _observations(layout: str, path: Path, *, percent: bool = False, positive: bool = False):
     frame = _good_parse(layout, str(path))
+    if "population" in frame:  # DataHub population: whole numbers, no unit column
+        frame = frame.rename(columns={"population": "value"}).astype({"value": float})
     if percent:
         frame = frame[frame["unit"] == "percent"]
     if positive:
@@ -277,8 +300,7 @@ def _observations(layout: str, path: Path, *, percent: bool = False, positive: b
 
 def _comma(value: float) -> str:
     """A number as a decimal-comma text, the usual 'text in a numeric cell'."""
-    text = f"{value:.1f}" if not float(value).is_integer() or abs(value) < 1e6 else f"{value:.0f}"
-    return text.replace(".", ",") if "." in text else text + ",0"
+    return f"{value:.1f}".replace(".", ",")
 
 
 # --------------------------------------------------------------------------- xlsx (openpyxl)
@@ -298,7 +320,7 @@ def _save(workbook) -> bytes:
 
 @cache
 def _xlsx_roundtrip_ok(layout: str, path: str) -> None:
-    """The unaltered openpyxl round trip must parse exactly like the original."""
+    """The unaltered openpyxl round trip must parse like the original (see `_frames_equal`)."""
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / Path(path).name
         copy.write_bytes(_save(_load(Path(path))))
@@ -532,6 +554,7 @@ class _CsvLayout:
     series_name: tuple[str, str, str] | None = None  # code column, code, name column
     shift: str | None = None  # column shifted down in shifted_row (default: value)
     extra_column: bool = True  # an unknown column is an error (exact header)
+    first_column_read: bool = True  # a BOM glued to the first header label matters
     numeric: bool = True  # the layout has numeric values
     maximum: str = "150"  # value above the ceiling
 
@@ -679,6 +702,21 @@ def _truncate_mid_line(data: bytes) -> bytes:
     return data[:cut]
 
 
+def _truncate_in_last_field(path: Path) -> bytes | None:
+    """The file cut inside the last field of the middle record (after its first character),
+    or None when no record from the middle on has a last field of two characters or more."""
+    doc = _Csv.read(path)
+    offset = len(codecs.BOM_UTF8) if doc.bom else 0
+    for index in range(len(doc.chunks) // 2, len(doc.chunks)):
+        record = doc.chunks[index].rstrip("\r\n")
+        last = doc.fields(index)[-1]
+        if len(last) >= 2 and (record.endswith(last) or record.endswith(f'"{last}"')):
+            keep = len(record) - len(last) - (1 if record.endswith('"') else 0) + 1
+            before = "".join(doc.chunks[:index]) + record[:keep]
+            return path.read_bytes()[: offset + len(before.encode("utf-8"))]
+    return None
+
+
 def _garbage_inside(data: bytes) -> bytes:
     """64 pseudo-random bytes (fixed seed) at the start of the line in the middle."""
     middle = data.index(b"\n", len(data) // 2) + 1
@@ -686,9 +724,7 @@ def _garbage_inside(data: bytes) -> bytes:
 
 
 def _reencode(encoding: str) -> Callable[[Path], Faulty]:
-    return _faulty(
-        lambda p: p.read_bytes().decode("utf-8-sig").encode(encoding, errors="replace")
-    )
+    return _faulty(lambda p: p.read_bytes().decode("utf-8-sig").encode(encoding, errors="replace"))
 
 
 def _double_bom(path: Path) -> bytes:
@@ -763,7 +799,7 @@ def _missing_fault(layout: str, sid: str) -> Fault:
     )
 
 
-def _spreadsheet_common(layout: str, sid: str, sheet: str) -> list[Fault]:
+def _spreadsheet_common(layout: str, sid: str) -> list[Fault]:
     def F(name, how, rule, needs, make):  # noqa: N802 - a local constructor
         return Fault(layout, name, sid, how, rule, needs, make)
 
@@ -796,7 +832,7 @@ def _xlsx_common(layout: str, sid: str, sheet: str, oversize: tuple[int, str]) -
 
     col, text = oversize
     return [
-        *_spreadsheet_common(layout, sid, sheet),
+        *_spreadsheet_common(layout, sid),
         Fault(
             layout,
             "renamed_sheet",
@@ -819,80 +855,43 @@ def _xlsx_common(layout: str, sid: str, sheet: str, oversize: tuple[int, str]) -
     ]
 
 
-def _csv_common(layout: str, sid: str, path: Path) -> list[Fault]:
+def _csv_common(layout: str, sid: str, path: Path, spec: _CsvLayout) -> list[Fault]:
     text = path.read_bytes().decode("utf-8-sig")
+
+    def F(name, how, rule, needs, make):  # noqa: N802 - a local constructor
+        return Fault(layout, name, sid, how, rule, needs, make)
+
     faults = [
-        Fault(
-            layout,
-            "truncated",
-            sid,
-            "cut in the middle of a line half-way through",
-            r"fields|expected|not a number|unexpected end",
-            "cell",
-            _faulty(lambda p: _truncate_mid_line(p.read_bytes())),
-        ),
-        Fault(
-            layout,
-            "empty",
-            sid,
-            "0 bytes",
-            r"empty|no header",
-            "file",
-            _faulty(lambda p: b""),
-        ),
-        Fault(
-            layout,
-            "binary_garbage",
-            sid,
-            "64 binary bytes (NUL, 0xFF, ...) at a line start in the middle",
-            RULES["encoding"] + r"|NUL|expected",
-            "file",
-            _faulty(lambda p: _garbage_inside(p.read_bytes())),
-        ),
-        Fault(
-            layout,
-            "utf16",
-            sid,
-            "re-encoded as UTF-16 (with its BOM)",
-            RULES["encoding"],
-            "file",
-            _reencode("utf-16"),
-        ),
-        Fault(
-            layout,
-            "double_bom",
-            sid,
-            "a second UTF-8 BOM (lands in the first header)",
-            r"header|expected",
-            "cell",
-            _faulty(_double_bom),
-        ),
-        Fault(
-            layout,
-            "oversized",
-            sid,
-            "last record repeated until just above the byte cap, patched to the largest "
-            "good source",
-            RULES["bytes"],
-            "file",
-            _faulty(_oversized_csv),
-        ),
+        F("truncated", "cut in the middle of a line half-way through",
+          r"fields|expected|not a number|unexpected end", "cell",
+          _faulty(lambda p: _truncate_mid_line(p.read_bytes()))),
+        F("empty", "0 bytes", r"empty|no header", "file", _faulty(lambda p: b"")),
+        F("binary_garbage", "64 binary bytes (NUL, 0xFF, ...) at a line start in the middle",
+          RULES["encoding"] + r"|NUL|expected", "file",
+          _faulty(lambda p: _garbage_inside(p.read_bytes()))),
+        F("utf16", "re-encoded as UTF-16 (with its BOM)", RULES["encoding"], "file",
+          _reencode("utf-16")),
+    ]  # fmt: skip
+    last_field = _truncate_in_last_field(path)
+    if last_field is not None:
+        faults.insert(1, F(
+            "truncated_last_field", "cut inside the last field of the middle record, so what "
+            "is left of the file still has whole records",
+            r"fields|expected|not a number|unexpected end|rows", "cell",
+            _faulty(lambda p: _truncate_in_last_field(p) or b""),
+        ))  # fmt: skip
+    if any(ord(ch) > 127 for ch in text):
+        faults.append(F("latin1", "re-encoded as Latin-1 (accents become single bytes)",
+                        RULES["encoding"], "file", _reencode("latin-1")))  # fmt: skip
+    if spec.first_column_read:
+        faults.append(F("double_bom", "a second UTF-8 BOM (lands in the first header)",
+                        r"header|expected", "cell", _faulty(_double_bom)))  # fmt: skip
+    faults += [
+        F("oversized", "last record repeated until just above the byte cap, patched to the "
+          "largest good source", RULES["bytes"], "file", _faulty(_oversized_csv)),
         _checksum_fault(layout, sid),
         _missing_fault(layout, sid),
-    ]
-    if any(ord(ch) > 127 for ch in text):
-        faults.insert(
-            4,
-            Fault(
-                layout,
-                "latin1",
-                sid,
-                "re-encoded as Latin-1 (accents become single bytes)",
-                RULES["encoding"],
-                "file",
-                _reencode("latin-1"),
-            ),
-        )
+    ]  # fmt: skip
     return faults
 
 
@@ -927,9 +926,7 @@ def _first_block(layout: str, path: str) -> _Block:
     cells = [_cell(loc) for loc in obs["source_location"] if loc.startswith(sheet + "!")]
     titles = obs[obs["source_location"].str.startswith(sheet + "!")]["block_title"]
     first_title = titles.iloc[0]
-    rows = sorted(
-        {r for (_, r, _), t in zip(cells, titles, strict=True) if t == first_title}
-    )
+    rows = sorted({r for (_, r, _), t in zip(cells, titles, strict=True) if t == first_title})
     block_rows = [rows[0]]
     for row in rows[1:]:
         if row != block_rows[-1] + 1:
@@ -1064,10 +1061,10 @@ def _itu_xls(layout: str, sid: str, path: Path) -> list[Fault]:
     sheet, r0, r1 = block.sheet, block.rows[0] - 1, block.rows[-1] - 1  # 0-based from here
     grid = _grid(path, sheet)
     last_col = block.last_col - 1
-    footer_row = max(
-        r for r, row in enumerate(grid) if isinstance(row[0], str) and row[0].strip()
-    )
-    footer = grid[footer_row][0]
+    footer_row = max(r for r, row in enumerate(grid) if isinstance(row[0], str) and row[0].strip())
+    footer = grid[footer_row][0]  # 'Updated: 28 October 2019', a version note
+    source_row = next(r for r in range(len(grid)) if str(grid[r][0]).startswith("ITU World Tele"))
+    source_line = grid[source_row][0]
     titles = [
         r
         for r in range(len(grid))
@@ -1084,7 +1081,7 @@ def _itu_xls(layout: str, sid: str, path: Path) -> list[Fault]:
 
     def shift_row(b: _Biff):
         b.move(set(range(r0, r1 + 1)), 1, drow=1)
-        return {(r + 1, c): grid[r][c] for r in range(r0, r1 + 1) for c in range(1, last_col)}
+        return {(r + 1, c): grid[r][c] for r in range(r0, r1 + 1) for c in range(1, last_col + 1)}
 
     def shift_col(b: _Biff):
         b.move({r0}, 1, dcol=1)
@@ -1118,8 +1115,14 @@ def _itu_xls(layout: str, sid: str, path: Path) -> list[Fault]:
         return {(row, 0): "Earth"}
 
     def unknown_block(b: _Biff):
-        b.replace_string(footer, EXTRA_BLOCK_TITLE[layout])
-        return {(footer_row, 0): EXTRA_BLOCK_TITLE[layout].ljust(len(footer))}
+        # the footer's source line becomes a block title; the version note below it becomes a
+        # sheet title (skipped), else the parser would stop at it with "unknown label"
+        b.replace_string(source_line, EXTRA_BLOCK_TITLE[layout])
+        b.replace_string(footer, "Key ICT indicators 2019")
+        return {
+            (source_row, 0): EXTRA_BLOCK_TITLE[layout].ljust(len(source_line)),
+            (footer_row, 0): "Key ICT indicators 2019".ljust(len(footer)),
+        }
 
     def duplicated(b: _Biff):
         b.set_string_index(second_title, 0, b.string_index(block.title_row - 1, 0))
@@ -1136,18 +1139,19 @@ def _itu_xls(layout: str, sid: str, path: Path) -> list[Fault]:
     def oversized(p: Path) -> Faulty:
         biff = _Biff(p.read_bytes())
         oversize(biff)
-        return Faulty(bytes(biff.data), (("ictstats.workbook", "MAX_SHEET_ROWS", 65_535),))
+        data = biff.check(sheet, {(65_535, 0): footer})
+        return Faulty(data, (("ictstats.workbook", "MAX_SHEET_ROWS", 65_535),))
 
     def renamed_sheet(p: Path) -> bytes:
         biff = _Biff(p.read_bytes())
         rename_sheet(biff)
-        return bytes(biff.data)
+        return biff.check("Table1", {(block.title_row - 1, 0): grid[block.title_row - 1][0]})
 
     def F(name, how, rule, needs, make):  # noqa: N802 - a local constructor
         return Fault(layout, name, sid, how, rule, needs, make)
 
     return [
-        *_spreadsheet_common(layout, sid, sheet),
+        *_spreadsheet_common(layout, sid),
         F("renamed_sheet", "BOUNDSHEET name 'Sheet1' -> 'Table1'", RULES["sheet"], "sheet",
           _faulty(renamed_sheet)),
         F("shifted_row", f"cell records of rows {r0 + 1}-{r1 + 1}, columns B+, one row down",
@@ -1156,8 +1160,9 @@ def _itu_xls(layout: str, sid: str, path: Path) -> list[Fault]:
           RULES["layout"], "cell", patch(shift_col)),
         F("renamed_label", "shared string 'World' -> 'Earth'", RULES["layout"], "cell",
           patch(rename_label)),
-        F("unknown_block", f"footer A{footer_row + 1} rewritten as the title "
-          f"{EXTRA_BLOCK_TITLE[layout]!r}", RULES["layout"], "cell", patch(unknown_block)),
+        F("unknown_block", f"footer A{source_row + 1} rewritten as the title "
+          f"{EXTRA_BLOCK_TITLE[layout]!r} (A{footer_row + 1} as a sheet title)",
+          RULES["layout"], "cell", patch(unknown_block)),
         F("duplicated_block", f"title A{second_title + 1} points at the string of "
           f"A{block.title_row}", RULES["layout"], "cell", patch(duplicated)),
         F("text_in_numeric_cell", "a NUMBER record turned into a LABEL '570,1'-style text",
@@ -1289,6 +1294,9 @@ def _oghist(layout: str, sid: str, path: Path) -> list[Fault]:
     fy_row = next(r for r, row in enumerate(grid, 1) if str(row[1]).startswith("Bank's fiscal"))
     code = grid[first - 1][0]
     label = grid[fy_row - 1][1]
+    varied = next(  # an economy whose classification changes, so a shift changes values
+        r for r in rows if len({str(v) for v in grid[r - 1][2:last_col]}) > 2
+    )
     classified = next(
         loc for loc, g in zip(current["source_location"], current["income_group"], strict=True)
         if g is not None
@@ -1299,7 +1307,7 @@ def _oghist(layout: str, sid: str, path: Path) -> list[Fault]:
         wb[sheet].move_range(f"C{last - 2}:{_letter(last_col)}{last}", rows=1)
 
     def shift_col(wb, _):
-        wb[sheet].move_range(f"C{first}:{_letter(last_col)}{first}", cols=1)
+        wb[sheet].move_range(f"C{varied}:{_letter(last_col)}{varied}", cols=1)
 
     def extra_column(wb, _):
         _set(wb[sheet], fy_row, last_col + 1, "Notes")
@@ -1309,9 +1317,9 @@ def _oghist(layout: str, sid: str, path: Path) -> list[Fault]:
         *_xlsx_common(layout, sid, sheet, (2, "Note: ignored text below the table")),
         Fault(layout, "shifted_row", sid, f"columns C+ of rows {last - 2}-{last} one row down "
               "(into the gap row)", RULES["layout"], "cell", _xlsx(layout, shift_row)),
-        Fault(layout, "shifted_column", sid, f"C{first}:{_letter(last_col)}{first} ({code}) one "
-              "column right (FY26 lands beyond the last fiscal year)", RULES["layout"], "cell",
-              _xlsx(layout, shift_col)),
+        Fault(layout, "shifted_column", sid, f"C{varied}:{_letter(last_col)}{varied} "
+              f"({grid[varied - 1][0]}) one column right (the last code lands beyond the last "
+              "fiscal year)", RULES["layout"], "cell", _xlsx(layout, shift_col)),
         Fault(layout, "renamed_label", sid, f"B{fy_row} {label!r} -> 'Fiscal year:'",
               RULES["layout"], "sheet",
               _xlsx(layout, lambda wb, _: _set(wb[sheet], fy_row, 2, "Fiscal year:"))),
@@ -1349,9 +1357,8 @@ def _class(layout: str, sid: str, path: Path) -> list[Fault]:
         _set(wb[sheet], first, width + 1, "x")
 
     def duplicate(wb, _):
-        ws = wb[sheet]
-        _copy_rows(ws, first + 1, first + 1, first + 1, {(0, c): grid[first - 1][c - 1]
-                                                          for c in range(1, width + 1)})
+        for col in range(1, width + 1):
+            _set(wb[sheet], first + 1, col, grid[first - 1][col - 1] or None)
 
     return [
         *_xlsx_common(layout, sid, sheet, (1, "Note: ignored text below the table")),
@@ -1392,6 +1399,7 @@ CSV_LAYOUTS: dict[str, _CsvLayout] = {
         rename=("Value", "Value (%)"),
         code=("SeriesCode", "IT_MOB_4GNTWK"),
         extra_column=False,
+        first_column_read=False,
     ),
     "un_m49_csv": _CsvLayout(
         None,
@@ -1410,6 +1418,7 @@ CSV_LAYOUTS: dict[str, _CsvLayout] = {
         entity=("ISO3166-1-Alpha-3", "ZWX"),
         shift="ISO3166-1-Alpha-3",
         extra_column=False,
+        first_column_read=False,
         numeric=False,
     ),
     "datahub_population_long": _CsvLayout(
@@ -1440,46 +1449,96 @@ CSV_LAYOUTS: dict[str, _CsvLayout] = {
 
 def _csv_faults(layout: str, sid: str, path: Path) -> list[Fault]:
     spec = CSV_LAYOUTS[layout]
-    out = _csv_common(layout, sid, path)
+    out = _csv_common(layout, sid, path, spec)
 
     def F(name, how, rule, make):  # noqa: N802 - a local constructor
         out.append(Fault(layout, name, sid, how, rule, "cell", make))
 
-    F("shifted_row", "a column's last three values one record down, the last spilling onto "
-      "a new record", RULES["layout"], _csv_shift_row(spec, layout))
-    F("shifted_column", "an empty field inserted at the start of the first data record",
-      RULES["layout"] + "|fields", _csv_shift_column(spec))
+    F(
+        "shifted_row",
+        "a column's last three values one record down, the last spilling onto a new record",
+        RULES["layout"],
+        _csv_shift_row(spec, layout),
+    )
+    F(
+        "shifted_column",
+        "an empty field inserted at the start of the first data record",
+        RULES["layout"] + "|fields",
+        _csv_shift_column(spec),
+    )
     if layout == "third_party_urban_rural_extract":
-        F("renamed_label", "entity 'World' -> 'Globe' in the first data record",
-          RULES["layout"], _csv_named(spec, "country", "Globe"))
+        F(
+            "renamed_label",
+            "entity 'World' -> 'Globe' in the first data record",
+            RULES["layout"],
+            _csv_named(spec, "country", "Globe"),
+        )
     elif spec.rename:
-        F("renamed_label", f"header {spec.rename[0]!r} -> {spec.rename[1]!r}", RULES["layout"],
-          _csv_rename_header(spec, *spec.rename))
+        F(
+            "renamed_label",
+            f"header {spec.rename[0]!r} -> {spec.rename[1]!r}",
+            RULES["layout"],
+            _csv_rename_header(spec, *spec.rename),
+        )
     else:
         code, value, name = spec.series_name or ("", "", "")
-        F("renamed_label", f"{name} of the first {value} record + ' (revised)'",
-          RULES["layout"], _csv_series_name(spec))
+        F(
+            "renamed_label",
+            f"{name} of the first {value} record + ' (revised)'",
+            RULES["layout"],
+            _csv_series_name(spec),
+        )
     if spec.entity:
-        F("renamed_entity", f"{spec.entity[0]} of the first data record -> {spec.entity[1]!r}",
-          RULES["entity"], _csv_named(spec, *spec.entity))
+        F(
+            "renamed_entity",
+            f"{spec.entity[0]} of the first data record -> {spec.entity[1]!r}",
+            RULES["entity"],
+            _csv_named(spec, *spec.entity),
+        )
     if spec.code:
-        F("unknown_code", f"{spec.code[0]} of the first data record -> {spec.code[1]!r}",
-          RULES["layout"], _csv_code(spec, *spec.code))
+        F(
+            "unknown_code",
+            f"{spec.code[0]} of the first data record -> {spec.code[1]!r}",
+            RULES["layout"],
+            _csv_code(spec, *spec.code),
+        )
     elif spec.extra_column:
-        F("unknown_column", "a column 'Comment' added to the header and every data record",
-          RULES["layout"] + "|fields|header", _csv_extra_column(spec))
+        F(
+            "unknown_column",
+            "a column 'Comment' added to the header and every data record",
+            RULES["layout"] + "|fields|header",
+            _csv_extra_column(spec),
+        )
     if spec.numeric:
-        F("text_in_numeric_cell", "first value as decimal-comma text (quoted)", RULES["text"],
-          _csv_cell(layout, spec, lambda old: _comma(float(old)), positive=True))
+        F(
+            "text_in_numeric_cell",
+            "first value as decimal-comma text (quoted)",
+            RULES["text"],
+            _csv_cell(layout, spec, lambda old: _comma(float(old)), positive=True),
+        )
         over = "population_over_20bn" if spec.maximum != "150" else "percent_over_100"
-        F(over, f"first value set to {spec.maximum}", RULES["range"],
-          _csv_cell(layout, spec, lambda old: spec.maximum, positive=True))
-        F("negative_value", "first positive value negated", RULES["negative"],
-          _csv_cell(layout, spec, lambda old: "-" + old.strip(), positive=True))
+        F(
+            over,
+            f"first value set to {spec.maximum}",
+            RULES["range"],
+            _csv_cell(
+                layout, spec, lambda old: spec.maximum, positive=True, percent=spec.maximum == "150"
+            ),
+        )
+        F(
+            "negative_value",
+            "first positive value negated",
+            RULES["negative"],
+            _csv_cell(layout, spec, lambda old: "-" + old.strip(), positive=True),
+        )
     else:
         column, value = spec.invalid or ("", "")
-        F("text_in_numeric_cell", f"{column} of the first data record -> {value!r} (invalid "
-          "code; no numeric cells)", RULES["layout"], _csv_named(spec, column, value))
+        F(
+            "text_in_numeric_cell",
+            f"{column} of the first data record -> {value!r} (invalid code; no numeric cells)",
+            RULES["layout"],
+            _csv_named(spec, column, value),
+        )
     F("duplicated_row", "first data record duplicated", RULES["duplicate"], _csv_duplicate(spec))
     return out  # fmt: skip
 
@@ -1551,14 +1610,14 @@ class Outcome:
 
     @property
     def first_line(self) -> str:
-        return self.message.strip().splitlines()[0] if self.message.strip() else ""
+        return headline(self.message)
 
     def line(self) -> str:
         extra = f" [{'; '.join(self.problems)}]" if self.problems else ""
         return (
             f"{self.layout:<36} {self.name:<22} {self.status:<7} "
             f"corrupted={'yes' if self.corrupted else 'no '} {self.seconds:4.1f}s  "
-            f"{self.first_line[:170]}{extra}"
+            f"{self.first_line[:230]}{extra}"
         )
 
 
@@ -1577,13 +1636,32 @@ def _settings(manifest: Path, raw: Path, curated: Path, mirror: Path):
     )
 
 
-def quiet() -> None:
-    """No Dagster console output: the job's only logger (progress) is disabled."""
-    warnings.filterwarnings("ignore")
+@contextlib.contextmanager
+def silenced():
+    """No Dagster console output while it lasts and no crash points (tests/test_crash_safety.py
+    sets ICTSTATS_CRASH_AT for its own runs).
+
+    The job's only logger, progress, writes to stderr through the handler it adds when it has
+    none; a NullHandler in its place keeps it quiet. (`Logger.disabled` would not hold: Dagster's
+    logging set-up re-enables existing loggers.)
+    """
     progress = logging.getLogger("ictstats.progress")
-    if not any(isinstance(h, logging.NullHandler) for h in progress.handlers):
-        progress.addHandler(logging.NullHandler())
-    progress.disabled = True
+    handlers, crash = progress.handlers[:], os.environ.pop("ICTSTATS_CRASH_AT", None)
+    progress.handlers = [logging.NullHandler()]
+    try:
+        yield
+    finally:
+        progress.handlers = handlers
+        if crash is not None:
+            os.environ["ICTSTATS_CRASH_AT"] = crash
+
+
+def quiet() -> None:
+    """`silenced` for the rest of the process (the command line and its workers), and no
+    library warnings on the console."""
+    warnings.filterwarnings("ignore")
+    os.environ.pop("ICTSTATS_CRASH_AT", None)
+    logging.getLogger("ictstats.progress").handlers = [logging.NullHandler()]
 
 
 def run_pipeline(settings):
@@ -1627,6 +1705,15 @@ def _visible(path: str, snap: dict[str, str]) -> bool:
     )
 
 
+def resolve_raw(workdir: Path, mirror: Path) -> Path:
+    """Verified copies of every source in `workdir/good/raw` (no download)."""
+    from ictstats.sources import load_manifest, resolve_all
+
+    raw = workdir / "good" / "raw"
+    resolve_all(load_manifest(MANIFEST), raw, mirror, allow_download=False)
+    return raw
+
+
 def build_good(workdir: Path, mirror: Path) -> Good:
     good = workdir / "good"
     settings = _settings(MANIFEST, good / "raw", good / "curated", mirror)
@@ -1636,8 +1723,29 @@ def build_good(workdir: Path, mirror: Path) -> Good:
     return Good(workdir, good / "raw", good / "curated", mirror, snapshot(good / "curated"))
 
 
-def _innermost(error) -> tuple[str, str]:
-    while error.cause is not None:
+def headline(message: str) -> str:
+    """The message's first line, completed with the first failure when the details follow
+    (a validation table's first row, the first name a resolver could not map)."""
+    lines = [line for line in message.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    first = lines[0]
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in lines[1:]
+        if line.startswith("|") and not set(line) <= set("|-: ")
+    ]
+    if len(rows) >= 2 and not first.startswith("blocking check"):
+        pairs = zip(rows[0], rows[1], strict=False)
+        return f"{first}: " + ", ".join(f"{k}={v}" for k, v in pairs if k != "file")
+    if first.endswith(":") and len(lines) > 1 and not lines[1].startswith("|"):
+        return f"{first} {lines[1].strip()}"
+    return first
+
+
+def _user_error(error) -> tuple[str, str]:
+    """The exception the step's code raised: the first cause below Dagster's wrappers."""
+    while error.cls_name.startswith("Dagster") and error.cause is not None:
         error = error.cause
     message = re.sub(r"^[\w.]+: ", "", error.message, count=1)
     return error.cls_name, message
@@ -1653,9 +1761,7 @@ def _check_message(evaluation) -> str:
     ]
     first = ", ".join(f"{k}={v}" for k, v in zip(rows[0], rows[1], strict=False)) if rows else ""
     count = meta["failures"].value if "failures" in meta else "?"
-    return (
-        f"blocking check {evaluation.check_name} failed, {count} failure(s): {first}\n{report}"
-    )
+    return f"blocking check {evaluation.check_name} failed, {count} failure(s): {first}\n{report}"
 
 
 def _messages(result) -> list[tuple[str, str]]:
@@ -1672,14 +1778,14 @@ def _messages(result) -> list[tuple[str, str]]:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
             if error.cls_name != "DagsterAssetCheckFailedError":
-                found.append(_innermost(error))
+                found.append(_user_error(error))
     return found
 
 
 def judge(fault: Fault, source, result, changed: list[str], good_snapshot) -> Outcome:
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     stopped = not result.success and WAREHOUSE_STEP not in materialized
-    messages = _messages(result)
+    messages = _messages(result) if stopped else []
     problems = []
     cls, message = messages[0] if messages else ("", "")
     if len(messages) > 1:
@@ -1693,15 +1799,20 @@ def judge(fault: Fault, source, result, changed: list[str], good_snapshot) -> Ou
         problems.append(f"no {fault.needs} location")
     if messages and not re.search(fault.rule, message, re.S | re.I):
         problems.append("does not state the expected rule")
-    if not messages:
+    if stopped and not messages:
         problems.append("no error message")
     corrupted = any(_visible(p, good_snapshot) for p in changed)
     debris = [p for p in changed if not _visible(p, good_snapshot)]
     if debris and not corrupted:
         problems.append(f"left {len(debris)} non-reader file(s) changed: {debris[:3]}")
     status = "MISSED" if not stopped else ("caught" if not problems else "UNCLEAR")
-    if not stopped and not message:
-        message = "run succeeded" if result.success else "warehouse step materialized"
+    if not stopped:
+        after = [m for _, m in _messages(result)]
+        message = (
+            "run succeeded"
+            if result.success
+            else ("warehouse rebuilt, then: " + (after[0] if after else "a later step failed"))
+        )
     return Outcome(
         fault.id, fault.layout, fault.name, fault.how, status, corrupted, message, problems, changed
     )
@@ -1809,8 +1920,9 @@ def _work(task: tuple[str, bool]) -> Outcome:
     fault = _WORKER["faults"][fault_id]
     try:
         return run_fault(fault, _WORKER["good"], keep)
-    except GeneratorError as exc:
-        return Outcome(fault.id, fault.layout, fault.name, fault.how, "ERROR", False, str(exc))
+    except Exception as exc:  # a bug here must not hide the other faults' results
+        message = f"{type(exc).__name__}: {exc}"
+        return Outcome(fault.id, fault.layout, fault.name, fault.how, "ERROR", False, message)
 
 
 def run_all(faults: list[Fault], good: Good, jobs: int, keep: bool) -> Iterable[Outcome]:
@@ -1826,9 +1938,7 @@ def run_all(faults: list[Fault], good: Good, jobs: int, keep: bool) -> Iterable[
 
 def select(faults: list[Fault], layouts: list[str], names: list[str]) -> list[Fault]:
     return [
-        f
-        for f in faults
-        if (not layouts or f.layout in layouts) and (not names or f.name in names)
+        f for f in faults if (not layouts or f.layout in layouts) and (not names or f.name in names)
     ]
 
 
@@ -1846,9 +1956,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     quiet()
     workdir = Path(tempfile.mkdtemp(prefix="ictstats-faults-"))
+    outcomes: list[Outcome] = []
+    keep = args.keep
     try:
-        good = build_good(workdir, args.mirror.resolve())
-        faults = select(corpus(good.raw_dir), args.layout, args.fault)
+        faults = select(
+            corpus(resolve_raw(workdir, args.mirror.resolve())), args.layout, args.fault
+        )
         if args.list:
             for f in faults:
                 print(f"{f.layout:<36} {f.name:<22} {f.how}")
@@ -1856,6 +1969,7 @@ def main(argv: list[str] | None = None) -> int:
         if not faults:
             print("no fault selected", file=sys.stderr)
             return 2
+        good = build_good(workdir, args.mirror.resolve())
         print(
             f"good warehouse built and snapshotted ({len(good.snapshot)} entries) in "
             f"{time.perf_counter() - started:.1f}s; {len(faults)} faults, {args.jobs} job(s)",
@@ -1863,18 +1977,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         control_ok, control = run_control(good)
         print(control, flush=True)
-        outcomes = []
         for outcome in run_all(faults, good, args.jobs, args.keep):
             outcomes.append(outcome)
             print(outcome.line(), flush=True)
+        keep = keep or any(not o.caught or o.corrupted for o in outcomes)
     finally:
-        if not args.keep and not any(
-            not o.caught or o.corrupted for o in locals().get("outcomes", [])
-        ):
+        if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
     caught = sum(o.caught for o in outcomes)
     corrupted = sum(o.corrupted for o in outcomes)
-    print(f"total run time {time.perf_counter() - started:.1f}s (workdir {workdir})")
+    kept = f" (folders of the faults not caught are kept under {workdir})" if keep else ""
+    print(f"total run time {time.perf_counter() - started:.1f}s{kept}")
     print(f"{len(outcomes)} faults tried, {caught} caught, {corrupted} corrupted")
     return 0 if control_ok and caught == len(outcomes) and corrupted == 0 else 1
 

@@ -66,6 +66,7 @@ def test_an_unknown_name_stops_and_lists_every_miss_with_its_file(found_entities
             "code_system": ["name", "name", "name"],
             "entity_code": [None, None, None],
             "entity_name": ["Türkiye", "Republic of Atlantis", "Ruritania"],
+            "source_location": ["Data!B5", "Data!B9", "Data!B12"],
         }
     )
     with pytest.raises(EntityError) as caught:
@@ -74,6 +75,7 @@ def test_an_unknown_name_stops_and_lists_every_miss_with_its_file(found_entities
     assert message.startswith("new_itu_file.xlsx: 3 entity name(s)")
     for name in ("Türkiye", "Republic of Atlantis", "Ruritania"):
         assert repr(name) in message
+    assert "(first at Data!B9)" in message
 
 
 def test_spellings_of_one_economy(found_entities):

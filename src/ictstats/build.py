@@ -148,6 +148,7 @@ class Entities:
 
 
 def build_entities(m49: pd.DataFrame, country_codes: pd.DataFrame, wb_class: dict) -> Entities:
+    entities.check_reference_codes(m49, country_codes, wb_class["economies"])
     economies = entities.economies_table(m49, country_codes, wb_class["economies"])
     wb_groups = wb_class["compositions"][["group_code", "group_name"]].drop_duplicates()
     wb_aggregates = pd.DataFrame(

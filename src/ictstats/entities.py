@@ -68,6 +68,40 @@ def load_aliases(path: Path = ALIASES_PATH) -> dict[str, Alias]:
     return aliases
 
 
+def _unknown(frame: pd.DataFrame, codes_known: set[str], what: str) -> list[str]:
+    rows = frame[frame["iso3"].notna() & ~frame["iso3"].isin(codes_known)]
+    return [
+        f"  {what}: {code!r} ({name}) at {where}"
+        for code, name, where in zip(
+            rows["iso3"], rows["name"], rows["source_location"], strict=True
+        )
+    ]
+
+
+def check_reference_codes(
+    m49: pd.DataFrame, country_codes: pd.DataFrame, wb_economies: pd.DataFrame
+) -> None:
+    """The code lists must agree: a code in one and not the others is a changed or damaged file.
+
+    UN M49 and DataHub's country codes list the same ISO3 codes; every World Bank economy is an
+    ISO3 economy or one of the known non-ISO codes.
+    """
+    in_m49 = set(m49["iso3"].dropna())
+    in_cc = set(country_codes["iso3"].dropna())
+    wb = wb_economies.assign(iso3=wb_economies["iso3"].replace(CODE_ALIASES["wb"]))
+    problems = (
+        _unknown(m49, in_cc, "UN M49 code not in DataHub country codes")
+        + _unknown(
+            country_codes.rename(columns={"official_name_en": "name"}),
+            in_m49,
+            "DataHub country code not in UN M49",
+        )
+        + _unknown(wb, in_m49 | set(EXTRA_ECONOMIES), "World Bank CLASS code not an economy")
+    )
+    if problems:
+        raise EntityError("reference code lists disagree:\n" + "\n".join(problems))
+
+
 def economies_table(
     m49: pd.DataFrame, country_codes: pd.DataFrame, wb_economies: pd.DataFrame
 ) -> pd.DataFrame:
@@ -144,23 +178,16 @@ class Resolver:
                 frame["code_system"], frame["entity_code"], frame["entity_name"], strict=True
             )
         ]
-        misses = sorted(
-            {
-                (system, code, name)
-                for (system, code, name), got in zip(
-                    zip(frame["code_system"], frame["entity_code"], frame["entity_name"],
-                        strict=True),
-                    resolved,
-                    strict=True,
-                )
-                if got is None
-            },
-            key=str,
-        )  # fmt: skip
-        if misses:
-            lines = [f"  {system} code {code!r} / name {name!r}" for system, code, name in misses]
+        missed = frame[[got is None for got in resolved]]
+        if not missed.empty:
+            firsts = missed.drop_duplicates(["code_system", "entity_code", "entity_name"])
+            lines = [
+                f"  {row.code_system} code {row.entity_code!r} / name {row.entity_name!r} "
+                f"(first at {row.source_location})"
+                for row in firsts.itertuples()
+            ]
             raise EntityError(
-                f"{file}: {len(misses)} entity name(s) or code(s) do not resolve to an economy "
+                f"{file}: {len(firsts)} entity name(s) or code(s) do not resolve to an economy "
                 f"or group; add them to {ALIASES_PATH.name} (names) or entities.CODE_ALIASES "
                 "(codes) after checking what they mean:\n" + "\n".join(lines)
             )

@@ -46,6 +46,7 @@ RAW_SCHEMA = pa.DataFrameSchema(
         "year_label": pa.Column("int64"),
         "value": pa.Column(float, pa.Check.in_range(0, 100)),
         "line": pa.Column("int64"),
+        "source_location": pa.Column(str),
     },
     name="raw third_party_urban_rural_extract",
 )
@@ -54,8 +55,11 @@ RAW_SCHEMA = pa.DataFrameSchema(
 def read_extract(path: Path, file_name: str | None = None) -> pd.DataFrame:
     """The file as written: entity label, (wrong) year label, value, line number."""
     name = file_name or path.name
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.reader(handle))
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle, strict=True))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise LayoutError(name, None, None, f"expected a UTF-8 CSV: {exc}") from None
     if not rows or rows[0] != HEADER:
         found = rows[0] if rows else "an empty file"
         raise LayoutError(name, None, "row 1", f"expected header {HEADER}, found {found}")
@@ -71,17 +75,19 @@ def read_extract(path: Path, file_name: str | None = None) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(
         records, columns=["entity_label", "year_label", "value", "line"]
     )
-    return validate(frame, RAW_SCHEMA)
+    frame["source_location"] = "row " + frame["line"].astype(str)
+    return validate(frame, RAW_SCHEMA, name)
 
 
 def correct_extract_years(raw: pd.DataFrame, file_name: str) -> pd.DataFrame:
     """Apply the documented block -> (area, year) mapping; refuse any other file shape."""
     expected_rows = len(MISLABELLED_BLOCKS) * ENTITIES_PER_BLOCK
     if len(raw) != expected_rows:
+        last = f"row {raw['line'].iat[-1]}" if len(raw) else None
         raise LayoutError(
             file_name,
             None,
-            None,
+            last,
             f"expected {expected_rows} rows (11 blocks x 14), found {len(raw)}",
         )
     entity_codes = load_vocabulary().entity_labels

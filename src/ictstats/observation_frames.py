@@ -155,8 +155,19 @@ def read_csv_table(
     Line numbers are physical, so a quoted field spanning two lines (ITU DataHub notes) does not
     shift every later location.
     """
+    try:
+        return _read_csv_table(path, file, columns, exact)
+    except UnicodeDecodeError as exc:
+        raise LayoutError(
+            file, None, None, f"not UTF-8 text: {exc}; expected a UTF-8 CSV"
+        ) from None
+    except csv.Error as exc:  # e.g. a file cut inside a quoted field
+        raise LayoutError(file, None, None, f"malformed or truncated CSV: {exc}") from None
+
+
+def _read_csv_table(path: Path | str, file: str, columns: Sequence[str], exact: bool) -> CsvTable:
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, strict=True)
         header = next(reader, None)
         if header is None:
             raise LayoutError(file, None, "row 1", "the file is empty; expected a header row")

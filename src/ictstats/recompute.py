@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ictstats.aggregation import Imputation, aggregate
-from ictstats.entities import CODE_ALIASES
+from ictstats.entities import CODE_ALIASES, EntityError
 from ictstats.revisions import reconcile
 
 INCOME_GROUPS = {"L": "LIC", "LM": "LMC", "UM": "UMC", "H": "HIC"}
@@ -42,10 +42,11 @@ RECOMPUTATIONS: tuple[Recomputation, ...] = (
         (2015, 2024),
         ("itu-agg-2024-11", "itu-agg-2025-11"),
     ),
-    Recomputation("wb-wdi-2026-07", ("internet_use",), (2005, 2025),
-                  ("itu-agg-2024-11", "itu-agg-2025-11")),
+    Recomputation(
+        "wb-wdi-2026-07", ("internet_use",), (2005, 2025), ("itu-agg-2024-11", "itu-agg-2025-11")
+    ),
     Recomputation("itu-country-2022-02", ("internet_use",), (2005, 2020), ("itu-agg-2022-01",)),
-)  # fmt: skip
+)
 
 IMPUTATIONS: tuple[Imputation, ...] = (
     Imputation(),
@@ -69,6 +70,12 @@ def group_membership(
     world = pd.DataFrame({"group": "WLD", "entity": sorted(known), "basis": "all economies"})
     year = oghist[(oghist["fiscal_year"] == fiscal_year) & oghist["income_group"].notna()]
     year = year[~year["former_economy"]]
+    unknown = year[~year["iso3"].replace(CODE_ALIASES["wb"]).isin(known)]
+    if not unknown.empty:
+        listed = ", ".join(
+            f"{c} at {w}" for c, w in zip(unknown["iso3"], unknown["source_location"], strict=True)
+        )
+        raise EntityError(f"World Bank classification history: economy codes not known: {listed}")
     income = pd.DataFrame(
         {
             "group": year["income_group"].map(INCOME_GROUPS),
@@ -77,10 +84,15 @@ def group_membership(
         }
     )
     special = [
-        pd.DataFrame({"group": group, "entity": economies.loc[economies[flag], "code"],
-                      "basis": "UN M49 list (Sept 2024)"})
+        pd.DataFrame(
+            {
+                "group": group,
+                "entity": economies.loc[economies[flag], "code"],
+                "basis": "UN M49 list (Sept 2024)",
+            }
+        )
         for group, flag in SPECIAL_GROUPS.items()
-    ]  # fmt: skip
+    ]
     membership = pd.concat([world, income, *special], ignore_index=True)
     return membership[membership["entity"].isin(known)].reset_index(drop=True)
 

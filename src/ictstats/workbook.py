@@ -59,7 +59,8 @@ def read_sheets(path: Path, sheet_names: list[str]) -> dict[str, Grid]:
                     "or is this file a different layout than its manifest entry says?",
                 )
             sheet = workbook.get_sheet_by_name(name)
-            rows, columns = sheet.total_height, sheet.total_width
+            # total_height/total_width are the last 0-based indices of the declared range
+            rows, columns = sheet.total_height + 1, sheet.total_width + 1
             if rows > MAX_SHEET_ROWS or columns > MAX_SHEET_COLUMNS:
                 raise LayoutError(
                     path.name,

@@ -108,7 +108,7 @@ def _csv_lines(path: PathLike, file_name: str) -> list[tuple[int, list[str]]]:
     """
     try:
         with Path(path).open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(handle, strict=True)
             return [(reader.line_num, row) for row in reader]
     except (UnicodeDecodeError, csv.Error) as exc:
         raise LayoutError(file_name, None, None, f"expected UTF-8 CSV text ({exc})") from exc
@@ -631,6 +631,15 @@ def _oghist_economy(
     if not name:
         raise LayoutError(
             file_name, OGHIST_SHEET, cell_ref(row, code_col + 1), "expected an economy name"
+        )
+    last = max(col for col, _, _ in years)
+    beyond = [c for c in range(last + 1, len(grid[row])) if _text(_cell(grid, row, c))]
+    if beyond:  # a row shifted right would otherwise give every year the previous year's code
+        raise LayoutError(
+            file_name,
+            OGHIST_SHEET,
+            cell_ref(row, beyond[0]),
+            "value right of the last fiscal-year column; is the row shifted?",
         )
     records = []
     for col, fiscal_year, gni_year in years:
