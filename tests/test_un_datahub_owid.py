@@ -265,3 +265,22 @@ def test_owid_bad_code_and_value(source_file, tmp_path):
     world = drifted_csv(internet, tmp_path, 6749, ",67.4", ",67.4%")
     error = layout_error(parse_owid_grapher, world)
     assert error.cell == "row 6749" and "text '67.4%' in a numeric cell" in error.problem
+
+
+@pytest.mark.parametrize(
+    ("source_id", "parse"),
+    [
+        ("owid_internet_share", parse_owid_grapher),
+        ("un_sdg_5b1_mobile_ownership", parse_un_sdg_mobile_ownership),
+        ("datahub_country_codes", parse_datahub_country_codes),
+    ],
+)
+def test_a_download_cut_mid_line_is_refused(source_file, tmp_path, source_id, parse):
+    """A cut between two fields still parses as CSV and would silently lose the rest."""
+    data = source_file(source_id).read_bytes()
+    cut = data[: data.rindex(b",", 0, len(data) // 2)]  # ends just before a field separator
+    path = tmp_path / "cut.csv"
+    path.write_bytes(cut)
+    error = layout_error(parse, path)
+    last_line = cut.count(b"\n") + 1
+    assert error.cell == f"row {last_line}" and "cut short" in error.problem

@@ -355,7 +355,21 @@ def test_databank_negative_value_fails_validation(paths, tmp_path):
     macao = lines[1058]  # MAC, IT.CEL.SETS.P2
     changed = set_field(macao, 32, "-436.2")  # 2019 [YR2019]
     with pytest.raises(ValidationError, match=r"(?s)^drifted\.csv: .*row 2, 2019 \[YR2019\]"):
-        parse_wb_databank_wide(write_csv(tmp_path, [lines[0], changed]))
+        parse_wb_databank_wide(write_csv(tmp_path, [lines[0], changed, *lines[-5:]]))
+
+
+def test_databank_cut_after_a_whole_line_is_refused(databank_lines, tmp_path):
+    """A download cut between two lines still parses as CSV; the missing footer gives it away."""
+    error = layout_error(parse_wb_databank_wide, write_csv(tmp_path, databank_lines[:6]))
+    assert error.cell == "row 6" and "footer" in error.problem and "truncated" in error.problem
+
+
+def test_bulk_csv_cut_mid_line_is_refused(paths, tmp_path):
+    data = paths["wb_bulk_csv"].read_bytes()
+    path = tmp_path / "cut.csv"
+    path.write_bytes(data[: len(data) // 2])
+    error = layout_error(parse_wb_bulk_csv, path)
+    assert error.cell.startswith("row ") and "cut short" in error.problem
 
 
 # --------------------------------------------------------------------------- WDI bulk 2026

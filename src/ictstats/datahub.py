@@ -50,7 +50,9 @@ def parse_datahub_country_codes(path: Path | str, file_name: str | None = None) 
     """DataHub `country-codes.csv` -> code table; blank fields (incl. a lone no-break space,
     as in 14 of the ITU cells) -> None; M49 zero-padded to 3 digits to join with UNSD's list."""
     file = file_label(path, file_name)
-    table = read_csv_table(path, file, list(COUNTRY_CODE_COLUMNS.values()), exact=False)
+    table = read_csv_table(
+        path, file, list(COUNTRY_CODE_COLUMNS.values()), exact=False, final_line_break=True
+    )
     records = []
     for row in table.rows:
         record = {out: text_or_none(row.values[src]) for out, src in COUNTRY_CODE_COLUMNS.items()}

@@ -147,22 +147,49 @@ class CsvTable:
 
 
 def read_csv_table(
-    path: Path | str, file: str, columns: Sequence[str], *, exact: bool = True
+    path: Path | str,
+    file: str,
+    columns: Sequence[str],
+    *,
+    exact: bool = True,
+    final_line_break: bool = False,
 ) -> CsvTable:
     """Read a CSV as text (BOM dropped, nothing turned into NaN) and check its header.
 
     `exact`: the header must be `columns` in that order; otherwise `columns` must all be present.
     Line numbers are physical, so a quoted field spanning two lines (ITU DataHub notes) does not
-    shift every later location.
+    shift every later location. `final_line_break`: the publisher's file ends with one, so a
+    file without it was cut short, even if the cut fell between two fields.
     """
+    check_readable_csv(path, file, final_line_break=final_line_break)
     try:
         return _read_csv_table(path, file, columns, exact)
-    except UnicodeDecodeError as exc:
-        raise LayoutError(
-            file, None, None, f"not UTF-8 text: {exc}; expected a UTF-8 CSV"
-        ) from None
     except csv.Error as exc:  # e.g. a file cut inside a quoted field
         raise LayoutError(file, None, None, f"malformed or truncated CSV: {exc}") from None
+
+
+def check_readable_csv(path: Path | str, file: str, *, final_line_break: bool = False) -> None:
+    """UTF-8 throughout and, where the layout says so, complete: errors name the line."""
+    data = Path(path).read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise LayoutError(
+            file,
+            None,
+            f"row {line}",
+            f"expected UTF-8 text, found {exc.reason} at byte {exc.start}",
+        ) from None
+    if final_line_break and data and not data.endswith(b"\n"):
+        line = data.count(b"\n") + 1
+        raise LayoutError(
+            file,
+            None,
+            f"row {line}",
+            "expected the file to end with a line break like the publisher's; it stops "
+            "mid-line, so it was cut short (truncated download?)",
+        )
 
 
 def _read_csv_table(path: Path | str, file: str, columns: Sequence[str], exact: bool) -> CsvTable:

@@ -54,7 +54,7 @@ def parse_owid_grapher(path: Path | str, file_name: str | None = None) -> pd.Dat
     indicator changes, and a silent rename would mix two series.
     """
     file = file_label(path, file_name)
-    table = read_csv_table(path, file, KEY_COLUMNS, exact=False)
+    table = read_csv_table(path, file, KEY_COLUMNS, exact=False, final_line_break=True)
     series, unit, value_header = _series_of(table.header, file)
     records = []
     for row in table.rows:

@@ -137,7 +137,7 @@ def parse_un_sdg_mobile_ownership(path: Path | str, file_name: str | None = None
     listed as reviewed publisher values.
     """
     file = file_label(path, file_name)
-    table = read_csv_table(path, file, SDG_COLUMNS, exact=False)
+    table = read_csv_table(path, file, SDG_COLUMNS, exact=False, final_line_break=True)
     records = []
     for row in table.rows:
         series, unit = table.code(row, "SeriesCode", SDG_SERIES)

@@ -33,7 +33,11 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ictstats.errors import LayoutError
-from ictstats.observation_frames import OBSERVATION_FRAME_COLUMNS, file_label
+from ictstats.observation_frames import (
+    OBSERVATION_FRAME_COLUMNS,
+    check_readable_csv,
+    file_label,
+)
 from ictstats.schemas import validate
 from ictstats.workbook import Grid, cell_ref, column_letter, read_sheets
 
@@ -100,18 +104,21 @@ def _read_grids(path: PathLike, sheets: list[str], file_name: str) -> dict[str, 
         raise LayoutError(file_name, exc.sheet, exc.cell, exc.problem) from exc
 
 
-def _csv_lines(path: PathLike, file_name: str) -> list[tuple[int, list[str]]]:
+def _csv_lines(
+    path: PathLike, file_name: str, *, final_line_break: bool = False
+) -> list[tuple[int, list[str]]]:
     """Rows with their 1-based physical line numbers, so every location opens in an editor.
 
     Read as text with the csv module (BOM dropped): nothing is converted, so '..' and '' stay
     visible as the layout's missing markers.
     """
+    check_readable_csv(path, file_name, final_line_break=final_line_break)
     try:
         with Path(path).open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle, strict=True)
             return [(reader.line_num, row) for row in reader]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise LayoutError(file_name, None, None, f"expected UTF-8 CSV text ({exc})") from exc
+    except csv.Error as exc:
+        raise LayoutError(file_name, None, None, f"expected a well-formed CSV ({exc})") from exc
 
 
 def _split_trailer(
@@ -119,6 +126,13 @@ def _split_trailer(
 ) -> list[tuple[int, list[str]]]:
     """Data rows run to the first blank line; after it only blank lines or known footer lines."""
     end = next((i for i, (_, cells) in enumerate(lines) if _is_blank(cells)), len(lines))
+    if prefixes and not any(
+        cells and _text(cells[0]).startswith(prefixes) for _, cells in lines[end:]
+    ):  # the export always closes with them: without, the file was cut short
+        where = f"row {lines[-1][0]}" if lines else None
+        raise LayoutError(
+            file_name, None, where, f"expected footer lines starting {list(prefixes)}; truncated?"
+        )
     for number, cells in lines[end:]:
         first, rest = _text(cells[0]) if cells else "", cells[1:]
         if _is_blank(cells) or (prefixes and first.startswith(prefixes) and _is_blank(rest)):
@@ -170,6 +184,7 @@ class WideCsvLayout:
     skipped: dict[str, str] = field(default_factory=dict)  # series code -> why it is not taken
     preamble_labels: frozenset[str] = frozenset()
     footer_prefixes: tuple[str, ...] = ()
+    final_line_break: bool = False  # the publisher's file ends with one
 
 
 _INTERNET = SeriesSpec(
@@ -220,6 +235,7 @@ WB_BULK = WideCsvLayout(
     missing="",
     series={"IT.NET.USER.ZS": _INTERNET},
     preamble_labels=frozenset({"Data Source", "Last Updated Date"}),
+    final_line_break=True,
 )
 
 
@@ -388,7 +404,7 @@ def _wide_row(
 
 def _parse_wide_csv(path: PathLike, layout: WideCsvLayout, file_name: str) -> pd.DataFrame:
     """Shared reader of the World Bank wide CSVs: locate header, read data, check the footer."""
-    lines = _csv_lines(path, file_name)
+    lines = _csv_lines(path, file_name, final_line_break=layout.final_line_break)
     at = _find_header(lines, layout, file_name)
     number, header = lines[at]
     years = _year_columns(number, header, layout, file_name)
@@ -921,7 +937,7 @@ def parse_datahub_population(path: PathLike, file_name: str | None = None) -> pd
     is an error because the long format has no missing marker.
     """
     name = file_label(path, file_name)
-    lines = _csv_lines(path, name)
+    lines = _csv_lines(path, name, final_line_break=True)
     if not lines:
         raise LayoutError(name, None, "row 1", "expected a header line; the file is empty")
     number, header = lines[0]
