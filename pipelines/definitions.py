@@ -200,7 +200,12 @@ def build_definitions(settings: Settings) -> Definitions:
         "Bank aggregates; the resolver for every publisher's names and codes.",
     )
     def core_entities(context: AssetExecutionContext, m49, country_codes, wb_class):
-        found = build.build_entities(m49, country_codes, wb_class)
+        files = {
+            "m49": reference["un_m49_csv"].filename,
+            "country_codes": reference["datahub_country_codes"].filename,
+            "wb_class": reference["wb_class"].filename,
+        }
+        found = build.build_entities(m49, country_codes, wb_class, files)
         kinds = found.table.groupby("kind").size()
         context.log.info(", ".join(f"{v} {k}" for k, v in kinds.items()))
         return Output(
@@ -238,7 +243,14 @@ def build_definitions(settings: Settings) -> Definitions:
     def out_ictstats__recomputed_aggregates(
         context: AssetExecutionContext, obs, found, oghist, population
     ):
-        result = recompute.recompute_all(obs, edition_dates, found.economies, oghist, population)
+        result = recompute.recompute_all(
+            obs,
+            edition_dates,
+            found.economies,
+            oghist,
+            population,
+            oghist_file=reference["wb_oghist"].filename,
+        )
         context.log.info(f"{len(result):,} recomputed group-years")
         return Output(result, metadata={"rows": len(result), "preview": _markdown(result)})
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from ictstats import codes
-from ictstats.entities import EntityError, load_aliases
+from ictstats.entities import EntityError, check_reference_codes, load_aliases
 
 NAME_ONLY = ["itu-country-2022-02", "itu-country-sex-area-2022-02"]
 
@@ -93,3 +93,22 @@ def test_economies_dimension(found_entities):
     assert economies.loc["FRA", "m49"] == "250" and economies.loc["FRA", "itu_code"] == "F"
     kinds = found_entities.table.groupby("kind").size()
     assert kinds["economy"] == len(economies) and kinds["wb_aggregate"] == 42
+
+
+def test_disagreeing_reference_lists_name_file_row_and_rule(references):
+    m49 = references["un_m49_csv"].copy()
+    row = m49.index[m49["iso3"] == "FRA"][0]
+    m49.loc[row, "iso3"] = "FRX"
+    with pytest.raises(EntityError) as caught:
+        check_reference_codes(
+            m49,
+            references["datahub_country_codes"],
+            references["wb_class"]["economies"],
+            {"m49": "m49.csv", "country_codes": "codes.csv", "wb_class": "CLASS.xlsx"},
+        )
+    message = str(caught.value)
+    where = m49.loc[row, "source_location"]
+    rule = "expected every ISO3 code also in codes.csv"
+    assert f"m49.csv, {where}: 'FRX' (France); {rule}" in message
+    assert "codes.csv, row " in message and "'FRA'" in message  # now missing from M49
+    assert "CLASS.xlsx, List of economies!" in message

@@ -324,3 +324,15 @@ def test_coverage_renamed_header(coverage_file, tmp_path):
     error = layout_error(parse_itu_datahub_coverage, path)
     assert error.cell == "row 1"
     assert "'entityISO3'" in error.problem and "'entityIso'" in error.problem
+
+
+def test_datahub_cut_inside_a_quoted_field_names_the_row(coverage_file, tmp_path):
+    """A download cut inside a quoted field is a CSV error; it names the record's row."""
+    data = coverage_file.read_bytes()
+    middle = data.index(b"\n", len(data) // 2) + 1  # start of a record
+    cut = data[: middle + 7]  # '194,"i2': inside the quoted series code
+    path = tmp_path / "cut.csv"
+    path.write_bytes(cut)
+    error = layout_error(parse_itu_datahub_coverage, path)
+    assert error.cell == "row " + str(data[:middle].count(b"\n") + 1)
+    assert "well-formed CSV record" in error.problem

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from ictstats import build, recompute
+from ictstats.entities import EntityError
 from ictstats.revisions import revisions
 from ictstats.warehouse import dataset_of
 
@@ -56,8 +57,21 @@ def test_membership_follows_the_fiscal_year(found_entities, references):
     assert (sizes["LDC"], sizes["LLDC"], sizes["SIDS"]) == (45, 32, 53)
     fy25 = recompute.group_membership(found_entities.economies, references["wb_oghist"], "FY25")
     assert fy25.groupby("group").size()["HIC"] == 86
-    with pytest.raises(ValueError, match="FY40"):
-        recompute.group_membership(found_entities.economies, references["wb_oghist"], "FY40")
+    with pytest.raises(EntityError, match=r"^OGH\.xlsx: expected a column for FY40"):
+        recompute.group_membership(
+            found_entities.economies, references["wb_oghist"], "FY40", "OGH.xlsx"
+        )
+
+
+def test_unknown_classified_code_names_file_cell_and_rule(found_entities, references):
+    oghist = references["wb_oghist"].copy()
+    row = oghist.index[(oghist["fiscal_year"] == "FY26") & (oghist["iso3"] == "FRA")][0]
+    oghist.loc[row, "iso3"] = "FRX"
+    with pytest.raises(EntityError) as caught:
+        recompute.group_membership(found_entities.economies, oghist, "FY26", "OGH.xlsx")
+    message = str(caught.value)
+    assert "expected every classified economy code" in message
+    assert f"OGH.xlsx, {oghist.loc[row, 'source_location']}: 'FRX'" in message
 
 
 def world_lte(table: pd.DataFrame, year: int) -> pd.DataFrame:

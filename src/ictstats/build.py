@@ -147,8 +147,14 @@ class Entities:
     resolver: entities.Resolver
 
 
-def build_entities(m49: pd.DataFrame, country_codes: pd.DataFrame, wb_class: dict) -> Entities:
-    entities.check_reference_codes(m49, country_codes, wb_class["economies"])
+def build_entities(
+    m49: pd.DataFrame,
+    country_codes: pd.DataFrame,
+    wb_class: dict,
+    files: Mapping[str, str] | None = None,
+) -> Entities:
+    """`files`: m49/country_codes/wb_class -> file name, for error messages."""
+    entities.check_reference_codes(m49, country_codes, wb_class["economies"], files)
     economies = entities.economies_table(m49, country_codes, wb_class["economies"])
     wb_groups = wb_class["compositions"][["group_code", "group_name"]].drop_duplicates()
     wb_aggregates = pd.DataFrame(

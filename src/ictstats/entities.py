@@ -13,7 +13,7 @@ code, so a new spelling stops the build instead of being guessed.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -68,38 +68,54 @@ def load_aliases(path: Path = ALIASES_PATH) -> dict[str, Alias]:
     return aliases
 
 
-def _unknown(frame: pd.DataFrame, codes_known: set[str], what: str) -> list[str]:
+def _unknown(frame: pd.DataFrame, codes_known: set[str], file: str, rule: str) -> list[str]:
     rows = frame[frame["iso3"].notna() & ~frame["iso3"].isin(codes_known)]
     return [
-        f"  {what}: {code!r} ({name}) at {where}"
+        f"  {file}, {where}: {code!r} ({name}); expected {rule}"
         for code, name, where in zip(
             rows["iso3"], rows["name"], rows["source_location"], strict=True
         )
     ]
 
 
+REFERENCE_FILES = {"m49": "UN M49", "country_codes": "DataHub country codes", "wb_class": "CLASS"}
+
+
 def check_reference_codes(
-    m49: pd.DataFrame, country_codes: pd.DataFrame, wb_economies: pd.DataFrame
+    m49: pd.DataFrame,
+    country_codes: pd.DataFrame,
+    wb_economies: pd.DataFrame,
+    files: Mapping[str, str] | None = None,
 ) -> None:
     """The code lists must agree: a code in one and not the others is a changed or damaged file.
 
     UN M49 and DataHub's country codes list the same ISO3 codes; every World Bank economy is an
-    ISO3 economy or one of the known non-ISO codes.
+    ISO3 economy or one of the known non-ISO codes. `files` names the three files in errors.
     """
+    names = {**REFERENCE_FILES, **(files or {})}
     in_m49 = set(m49["iso3"].dropna())
     in_cc = set(country_codes["iso3"].dropna())
     wb = wb_economies.assign(iso3=wb_economies["iso3"].replace(CODE_ALIASES["wb"]))
     problems = (
-        _unknown(m49, in_cc, "UN M49 code not in DataHub country codes")
+        _unknown(m49, in_cc, names["m49"], f"every ISO3 code also in {names['country_codes']}")
         + _unknown(
             country_codes.rename(columns={"official_name_en": "name"}),
             in_m49,
-            "DataHub country code not in UN M49",
+            names["country_codes"],
+            f"every ISO3 code also in {names['m49']}",
         )
-        + _unknown(wb, in_m49 | set(EXTRA_ECONOMIES), "World Bank CLASS code not an economy")
+        + _unknown(
+            wb,
+            in_m49 | set(EXTRA_ECONOMIES),
+            names["wb_class"],
+            f"an ISO3 code of {names['m49']} or one of {sorted(EXTRA_ECONOMIES)}",
+        )
     )
     if problems:
-        raise EntityError("reference code lists disagree:\n" + "\n".join(problems))
+        raise EntityError(
+            f"reference code lists disagree ({len(problems)} code(s)); a changed or damaged "
+            "file:\n" + "\n".join(problems)
+        )
 
 
 def economies_table(

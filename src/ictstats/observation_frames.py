@@ -164,8 +164,10 @@ def read_csv_table(
     check_readable_csv(path, file, final_line_break=final_line_break)
     try:
         return _read_csv_table(path, file, columns, exact)
-    except csv.Error as exc:  # e.g. a file cut inside a quoted field
-        raise LayoutError(file, None, None, f"malformed or truncated CSV: {exc}") from None
+    except csv.Error as exc:  # in the header line; later lines report their row
+        raise LayoutError(
+            file, None, "row 1", f"expected a well-formed CSV header ({exc})"
+        ) from None
 
 
 def check_readable_csv(path: Path | str, file: str, *, final_line_break: bool = False) -> None:
@@ -200,8 +202,16 @@ def _read_csv_table(path: Path | str, file: str, columns: Sequence[str], exact: 
             raise LayoutError(file, None, "row 1", "the file is empty; expected a header row")
         _check_header(file, header, columns, exact)
         rows, previous_end = [], reader.line_num
-        for fields in reader:
+        while True:
             start = previous_end + 1
+            try:
+                fields = next(reader, None)
+            except csv.Error as exc:  # a quoted field never closed: the file was cut inside it
+                raise LayoutError(
+                    file, None, f"row {start}", f"expected a well-formed CSV record ({exc})"
+                ) from None
+            if fields is None:
+                break
             previous_end = reader.line_num
             if len(fields) != len(header):
                 raise LayoutError(

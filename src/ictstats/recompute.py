@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ictstats.aggregation import Imputation, aggregate
-from ictstats.entities import CODE_ALIASES, EntityError
+from ictstats.entities import CODE_ALIASES, EXTRA_ECONOMIES, EntityError
 from ictstats.revisions import reconcile
 
 INCOME_GROUPS = {"L": "LIC", "LM": "LMC", "UM": "UMC", "H": "HIC"}
@@ -61,21 +61,29 @@ def fiscal_year_in_force(published: dt.date) -> str:
 
 
 def group_membership(
-    economies: pd.DataFrame, oghist: pd.DataFrame, fiscal_year: str
+    economies: pd.DataFrame, oghist: pd.DataFrame, fiscal_year: str, oghist_file: str = "OGHIST"
 ) -> pd.DataFrame:
     """group, entity, basis: World, World Bank income groups of `fiscal_year`, LDC/LLDC/SIDS."""
     known = set(economies["code"])
     if fiscal_year not in set(oghist["fiscal_year"]):
-        raise ValueError(f"{fiscal_year} is not in the World Bank classification history on hand")
+        raise EntityError(
+            f"{oghist_file}: expected a column for {fiscal_year}, the classification in force "
+            "for an edition being recomputed; the file on hand does not have it"
+        )
     world = pd.DataFrame({"group": "WLD", "entity": sorted(known), "basis": "all economies"})
     year = oghist[(oghist["fiscal_year"] == fiscal_year) & oghist["income_group"].notna()]
     year = year[~year["former_economy"]]
     unknown = year[~year["iso3"].replace(CODE_ALIASES["wb"]).isin(known)]
     if not unknown.empty:
-        listed = ", ".join(
-            f"{c} at {w}" for c, w in zip(unknown["iso3"], unknown["source_location"], strict=True)
+        listed = "\n".join(
+            f"  {oghist_file}, {w}: {c!r}"
+            for c, w in zip(unknown["iso3"], unknown["source_location"], strict=True)
         )
-        raise EntityError(f"World Bank classification history: economy codes not known: {listed}")
+        raise EntityError(
+            f"World Bank classification history, {fiscal_year}: expected every classified "
+            f"economy code to be an ISO3 code of UN M49 or one of {sorted(EXTRA_ECONOMIES)}; "
+            f"not known:\n{listed}"
+        )
     income = pd.DataFrame(
         {
             "group": year["income_group"].map(INCOME_GROUPS),
@@ -112,6 +120,7 @@ def recompute_all(
     population: pd.DataFrame,
     recomputations: tuple[Recomputation, ...] = RECOMPUTATIONS,
     imputations: tuple[Imputation, ...] = IMPUTATIONS,
+    oghist_file: str = "OGHIST",
 ) -> pd.DataFrame:
     """Every declared recomputation, for each classification in force and each imputation."""
     weights = population_by_economy(population, economies)
@@ -135,7 +144,7 @@ def recompute_all(
             }
         )
         for fiscal_year in fiscal_years:
-            membership = group_membership(economies, oghist, fiscal_year)
+            membership = group_membership(economies, oghist, fiscal_year, oghist_file)
             for imputation in imputations:
                 result = aggregate(values, membership, weights, years, imputation)
                 results.append(
