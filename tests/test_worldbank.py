@@ -193,6 +193,14 @@ def test_oghist_drift_rows_inserted_above_header_move_cells_not_values(paths, tm
     assert one(moved, iso3="AFG", fiscal_year="FY26")["source_location"] == f"{OGHIST}!AN14"
 
 
+def test_oghist_drift_row_shifted_right_is_refused(paths, tmp_path):
+    """Afghanistan's codes one column right would give every year the previous year's group."""
+    path = workbook_copy(paths["wb_oghist"], tmp_path, lambda wb: wb[OGHIST].cell(12, 41, "L"))
+    error = layout_error(parse_wb_oghist, path)
+    assert (error.sheet, error.cell) == (OGHIST, "AO12")
+    assert "expected nothing right of the last fiscal-year column (AN, FY26)" in error.problem
+
+
 def test_oghist_drift_renamed_label(paths, tmp_path):
     path = workbook_copy(
         paths["wb_oghist"], tmp_path, lambda wb: wb[OGHIST].cell(5, 2, "Fiscal year:")

@@ -648,14 +648,16 @@ def _oghist_economy(
         raise LayoutError(
             file_name, OGHIST_SHEET, cell_ref(row, code_col + 1), "expected an economy name"
         )
-    last = max(col for col, _, _ in years)
+    last, last_year, _ = max(years)
     beyond = [c for c in range(last + 1, len(grid[row])) if _text(_cell(grid, row, c))]
     if beyond:  # a row shifted right would otherwise give every year the previous year's code
         raise LayoutError(
             file_name,
             OGHIST_SHEET,
             cell_ref(row, beyond[0]),
-            "value right of the last fiscal-year column; is the row shifted?",
+            f"expected nothing right of the last fiscal-year column "
+            f"({column_letter(last)}, {last_year}), "
+            "found a value; is the row shifted?",
         )
     records = []
     for col, fiscal_year, gni_year in years:
