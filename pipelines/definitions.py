@@ -60,6 +60,10 @@ def _counts(frame: pd.DataFrame, column: str = "edition") -> MetadataValue:
     return MetadataValue.json({str(k): int(v) for k, v in frame.groupby(column).size().items()})
 
 
+def _observations_metadata(obs: pd.DataFrame) -> dict:
+    return {"observations": len(obs), "rows_by_edition": _counts(obs), "preview": _markdown(obs)}
+
+
 def source_asset(source: Source, settings: Settings) -> AssetsDefinition:
     @asset(
         name=_raw(source),
@@ -180,14 +184,7 @@ def build_definitions(settings: Settings) -> Definitions:
         combined = build.combine_editions(parsed.values())
         obs = combined.observations
         context.log.info(f"{len(obs):,} observations in {obs['edition'].nunique()} editions")
-        return Output(
-            combined,
-            metadata={
-                "observations": len(obs),
-                "rows_by_edition": _counts(obs),
-                "preview": _markdown(obs),
-            },
-        )
+        return Output(combined, metadata=_observations_metadata(obs))
 
     @asset(
         group_name="entities",
@@ -220,14 +217,7 @@ def build_definitions(settings: Settings) -> Definitions:
     def core_country__observations(context: AssetExecutionContext, found, **frames):
         obs = build.harmonise(frames.values(), found.resolver)
         context.log.info(f"{len(obs):,} observations, every name and code resolved")
-        return Output(
-            obs,
-            metadata={
-                "observations": len(obs),
-                "rows_by_edition": _counts(obs),
-                "preview": _markdown(obs),
-            },
-        )
+        return Output(obs, metadata=_observations_metadata(obs))
 
     @asset(
         group_name="derived",

@@ -46,38 +46,37 @@ def _display(frame: pd.DataFrame) -> list[dict]:
     return records
 
 
+SUMMARY_COLUMNS = {  # display column -> header
+    "claim": "claim",
+    "cited_text": "cited",
+    "value_text": "best value found",
+    "year_text": "year",
+    "source": "source",
+    "source_kind": "kind",
+    "verdict": "verdict",
+}
+CHECK_COLUMNS = {
+    "claim": "claim",
+    "edition": "edition",
+    "source_kind": "kind",
+    "imputation": "imputation",
+    "year_text": "year",
+    "value_text": "value",
+    "verdict": "verdict",
+}
+
+
+def _markdown_table(frame: pd.DataFrame, columns: dict[str, str]) -> str:
+    rows = [[r[c] for c in columns] for r in _display(frame)]
+    return tabulate(rows, headers=list(columns.values()), tablefmt="github", disable_numparse=True)
+
+
 def markdown_summary(summary: pd.DataFrame) -> str:
-    rows = [
-        [
-            r["claim"],
-            r["cited_text"],
-            r["value_text"],
-            r["year_text"],
-            r["source"],
-            r["source_kind"],
-            r["verdict"],
-        ]
-        for r in _display(summary)
-    ]
-    headers = ["claim", "cited", "best value found", "year", "source", "kind", "verdict"]
-    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+    return _markdown_table(summary, SUMMARY_COLUMNS)
 
 
 def markdown_checks(checks: pd.DataFrame) -> str:
-    rows = [
-        [
-            r["claim"],
-            r["edition"],
-            r["source_kind"],
-            r["imputation"],
-            r["year_text"],
-            r["value_text"],
-            r["verdict"],
-        ]
-        for r in _display(checks)
-    ]
-    headers = ["claim", "edition", "kind", "imputation", "year", "value", "verdict"]
-    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+    return _markdown_table(checks, CHECK_COLUMNS)
 
 
 def html_report(summary: pd.DataFrame, checks: pd.DataFrame, footer: str) -> str:

@@ -13,6 +13,7 @@ Country-level values keep the code system the publisher used (`code_system`: 'is
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -161,20 +162,21 @@ def read_csv_table(
     shift every later location. `final_line_break`: the publisher's file ends with one, so a
     file without it was cut short, even if the cut fell between two fields.
     """
-    check_readable_csv(path, file, final_line_break=final_line_break)
+    text = read_csv_text(path, file, final_line_break=final_line_break)
     try:
-        return _read_csv_table(path, file, columns, exact)
+        return _read_csv_table(text, file, columns, exact)
     except csv.Error as exc:  # in the header line; later lines report their row
         raise LayoutError(
             file, None, "row 1", f"expected a well-formed CSV header ({exc})"
         ) from None
 
 
-def check_readable_csv(path: Path | str, file: str, *, final_line_break: bool = False) -> None:
-    """UTF-8 throughout and, where the layout says so, complete: errors name the line."""
+def read_csv_text(path: Path | str, file: str, *, final_line_break: bool = False) -> str:
+    """The file's text, BOM dropped, read once: UTF-8 throughout and, where the layout says so,
+    complete. Errors name the line."""
     data = Path(path).read_bytes()
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise LayoutError(
@@ -192,10 +194,11 @@ def check_readable_csv(path: Path | str, file: str, *, final_line_break: bool = 
             "expected the file to end with a line break like the publisher's; it stops "
             "mid-line, so it was cut short (truncated download?)",
         )
+    return text.removeprefix("\ufeff")
 
 
-def _read_csv_table(path: Path | str, file: str, columns: Sequence[str], exact: bool) -> CsvTable:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+def _read_csv_table(text: str, file: str, columns: Sequence[str], exact: bool) -> CsvTable:
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle, strict=True)
         header = next(reader, None)
         if header is None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +36,8 @@ import pandera.pandas as pa
 from ictstats.errors import LayoutError
 from ictstats.observation_frames import (
     OBSERVATION_FRAME_COLUMNS,
-    check_readable_csv,
     file_label,
+    read_csv_text,
 )
 from ictstats.schemas import validate
 from ictstats.workbook import Grid, cell_ref, column_letter, read_sheets
@@ -112,9 +113,9 @@ def _csv_lines(
     Read as text with the csv module (BOM dropped): nothing is converted, so '..' and '' stay
     visible as the layout's missing markers.
     """
-    check_readable_csv(path, file_name, final_line_break=final_line_break)
+    text = read_csv_text(path, file_name, final_line_break=final_line_break)
     try:
-        with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+        with io.StringIO(text, newline="") as handle:
             reader = csv.reader(handle, strict=True)
             return [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
