@@ -5,7 +5,7 @@ A panel of 10^n observations is 200 economies x 25 reported years x 4 series x 5
 N = 10^(n-5). Editions are folded into the series key (`s2@ed0007`), since `aggregate()` groups
 by series, sex, area and age. Each economy and panel reports 25 of the 30 target years
 (1996-2025) and misses a 5-year block whose start depends on the economy and panel, so both
-imputations (nearest year within 3, group mean) have work to do. Values are percentages from
+imputations (interpolation, carry-forward, peer mean) have work to do. Values are percentages from
 integer arithmetic on the keys: the same numbers on every machine and DuckDB version.
 
 The panel is written straight to Parquet by DuckDB (`range()` cross joins), so the 10^8 panel is
@@ -60,6 +60,15 @@ def membership() -> pd.DataFrame:
         if i % 5 == 3:
             rows.append(("SIDS", code))
     return pd.DataFrame(rows, columns=["group", "entity"])
+
+
+def peers() -> pd.DataFrame:
+    """Whom an economy without data is like: its income group (tier 1), then every economy."""
+    rows = []
+    for i in range(ECONOMIES):
+        rows.append((economy(i), 1, INCOME_GROUPS[(i * 7) % 4]))
+        rows.append((economy(i), 2, "all"))
+    return pd.DataFrame(rows, columns=["entity", "tier", "peer"])
 
 
 def population() -> pd.DataFrame:

@@ -1,10 +1,11 @@
 """The aggregate method written the plain way in pandas, to check `aggregate()` on small panels.
 
 A dense grid, as the method is stated in `ictstats.aggregation`'s docstring: every breakdown x
-every (group, member, target year) with a weight, the observed value, else the nearest reported
-year within k (ties to the earlier year), else (optionally) the group's weighted mean of those;
-then the weighted mean, counts, coverage and imputed share per group and year. It is slow and
-holds the whole grid in memory: a reference for 10^5 rows, not an implementation.
+every (member, target year) with a weight gets its observed value, else the straight line
+between its own reports, else its last value carried forward (moved by its peers' trend),
+else the mean of its peers' reports, else (group_mean) the group's reporters' mean; then the
+weighted mean, counts, coverage and imputed share per group and year, one loop per economy. It
+is slow and holds the whole grid in memory: a reference for 10^5 rows, not an implementation.
 """
 
 from __future__ import annotations
@@ -34,63 +35,102 @@ def aggregate(
     population: pd.DataFrame,
     years: list[int],
     imputation: Imputation,
+    peers: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    k = imputation.nearest_year_within
-    panels = values[PANEL_KEY].drop_duplicates()
-    cells = panels.merge(weights(membership, population, years), how="cross")
-    key = [*PANEL_KEY, "entity", "year"]
-    cells = cells.merge(
-        values[[*key, "value"]].rename(columns={"value": "observed"}), on=key, how="left"
-    )
-    cells["nearest"] = np.nan
-    if k > 0:
-        missing = cells[cells["observed"].isna()][key]
-        donors = values[[*PANEL_KEY, "entity", "year", "value"]].rename(
-            columns={"year": "donor_year"}
-        )
-        pairs = missing.merge(donors, on=[*PANEL_KEY, "entity"])
-        pairs["distance"] = (pairs["donor_year"] - pairs["year"]).abs()
-        pairs = pairs[pairs["distance"].between(1, k)]
-        best = pairs.sort_values(["distance", "donor_year"]).groupby(key, as_index=False).first()
-        cells = cells.drop(columns="nearest").merge(
-            best[[*key, "value"]].rename(columns={"value": "nearest"}), on=key, how="left"
-        )
-    cells["filled"] = cells["observed"].fillna(cells["nearest"])
-    grid = cells.merge(membership[["group", "entity"]], on="entity")
-    by = [*PANEL_KEY, "group", "year"]
-    has = grid[grid["filled"].notna()]
-    means = (
-        (has["population"] * has["filled"]).groupby([has[c] for c in by]).sum()
-        / has.groupby(by)["population"].sum()
-    ).rename("mean")
-    grid = grid.merge(means.reset_index(), on=by, how="left")
-    grid["used"] = grid["filled"]
-    if imputation.fill_with_group_mean:
-        grid["used"] = grid["used"].fillna(grid["mean"])
-    grid["imputed"] = grid["observed"].isna() & (
-        grid["filled"].notna() | imputation.fill_with_group_mean
-    )
-    grid["pv"] = grid["population"] * grid["used"]
+    w = weights(membership, population, years)
+    weight = {(e, y): p for e, y, p in w.itertuples(index=False)}
+    targets = sorted(set(years))
+    panels = [tuple(p) for p in values[PANEL_KEY].drop_duplicates().itertuples(index=False)]
+    reported = {
+        (tuple(k[:4]), k[4]): dict(zip(g["year"], g["value"], strict=True))
+        for k, g in values.groupby([*PANEL_KEY, "entity"], sort=False)
+    }
+    tiers = {}
+    if peers is not None:
+        for e, t, p in peers.sort_values("tier").itertuples(index=False):
+            tiers.setdefault(e, []).append((t, p))
+    # peers' means of reported values, per breakdown, target year and (tier, peer)
+    sums: dict = {}
+    for (panel, e), series in reported.items():
+        for y, v in series.items():
+            if (e, y) in weight:
+                for t, p in tiers.get(e, []):
+                    acc = sums.setdefault((panel, y, t, p), [0.0, 0.0])
+                    acc[0] += weight[e, y] * v
+                    acc[1] += weight[e, y]
+    mean = {k: a / b for k, (a, b) in sums.items()}
+
+    def peer_value(panel, e, y):
+        for t, p in tiers.get(e, []):
+            if (panel, y, t, p) in mean:
+                return mean[panel, y, t, p]
+        return None
+
+    def value_of(panel, e, y):
+        own = reported.get((panel, e), {})
+        if y in own:
+            return own[y], "observed"
+        before = [a for a in own if a < y]
+        after = [b for b in own if b > y]
+        if before and after and imputation.interpolate:
+            a, b = max(before), min(after)
+            return own[a] + (own[b] - own[a]) * (y - a) / (b - a), "interpolated"
+        if before and not after and y - max(before) <= imputation.carry_forward:
+            a = max(before)
+            if not imputation.carry_with_peer_trend:
+                return own[a], "carried_forward"
+            for t, p in tiers.get(e, []):
+                if (panel, y, t, p) in mean and (panel, a, t, p) in mean:
+                    moved = own[a] + mean[panel, y, t, p] - mean[panel, a, t, p]
+                    return min(100.0, max(0.0, moved)), "carried_forward_with_peer_trend"
+        if imputation.fill == "peer_mean":
+            found = peer_value(panel, e, y)
+            if found is not None:
+                return found, "peer_mean"
+        return None, None
+
     rows = []
-    for keys, g in grid.groupby(by, sort=True):
-        with_data = int(g["observed"].notna().sum())
-        if with_data == 0:
-            continue
-        used = g["used"].notna()
-        total_pv = g["pv"].sum()
-        imputed_pv = g.loc[g["imputed"], "pv"].sum()
-        rows.append(
-            {
-                **dict(zip(by, keys, strict=True)),
-                "value": total_pv / g.loc[used, "population"].sum(),
-                "economies_in_group": len(g),
-                "economies_with_data": with_data,
-                "economies_imputed": int((g["imputed"] & used).sum()),
-                "population_coverage": g.loc[g["observed"].notna(), "population"].sum()
-                / g["population"].sum(),
-                "imputed_share": imputed_pv / total_pv if total_pv else 0.0,
-                "imputation": imputation.label,
-            }
-        )
-    result = pd.DataFrame(rows).rename(columns={"group": "entity"})
-    return result[RESULT_COLUMNS]
+    groups = membership.groupby("group", sort=True)["entity"].apply(list)
+    for panel in panels:
+        cell = {(e, y): value_of(panel, e, y) for (e, y) in weight}
+        for group, entities in groups.items():
+            for y in targets:
+                members = [e for e in entities if (e, y) in weight]
+                if not members:
+                    continue
+                pop = sum(weight[e, y] for e in members)
+                observed = [e for e in members if cell[e, y][1] == "observed"]
+                valued = [e for e in members if cell[e, y][0] is not None]
+                pop_obs = sum(weight[e, y] for e in observed)
+                pv = sum(weight[e, y] * cell[e, y][0] for e in valued)
+                pv_imp = sum(weight[e, y] * cell[e, y][0] for e in valued if e not in observed)
+                pop_valued = sum(weight[e, y] for e in valued)
+                n_imputed = len(valued) - len(observed)
+                fill = 0.0
+                if observed and imputation.fill == "group_mean":
+                    obs_mean = sum(weight[e, y] * cell[e, y][0] for e in observed) / pop_obs
+                    fill = (pop - pop_valued) * obs_mean
+                    n_imputed += len(members) - len(valued)
+                has = bool(observed)
+                denominator = pop if imputation.fill == "group_mean" else pop_valued
+                coverage = pop_obs / pop
+                rows.append(
+                    {
+                        **dict(zip(PANEL_KEY, panel, strict=True)),
+                        "entity": group,
+                        "year": y,
+                        "value": (pv + fill) / denominator if has else np.nan,
+                        "economies_in_group": len(members),
+                        "economies_with_data": len(observed),
+                        "economies_imputed": n_imputed if has else 0,
+                        "group_population": pop,
+                        "population_coverage": coverage,
+                        "imputed_share": ((pv_imp + fill) / (pv + fill) if pv + fill else 0.0)
+                        if has
+                        else np.nan,
+                        "low_coverage": coverage < 0.5,
+                        "note": None,
+                        "imputation": imputation.label,
+                    }
+                )
+    return pd.DataFrame(rows)[RESULT_COLUMNS]

@@ -10,7 +10,8 @@ Prints one table and writes it to bench/results.json. Every target is marked `me
 2. no-change rebuild: the same command again on the same folders;
 3. Excel: openpyxl vs python-calamine on the four ITU aggregates workbooks (bench/excel.py);
 4. `ictstats.aggregation.aggregate` on synthetic panels of 10^5..10^8 observations
-   (bench/panel.py), with Imputation(nearest_year_within=3, fill_with_group_mean=True) and
+   (bench/panel.py), with the headline imputation (interpolate, carry forward with peer
+   trend, peer mean) and
    Imputation(), each in a fresh process (bench/worker.py) so its peak RSS is its own; DuckDB
    threads=2, memory_limit='6GB' (--memory-limit: a lower one shows the step spilling to disk
    instead of failing), temp_directory in the temporary folder (capped at 20 GiB).
@@ -50,7 +51,7 @@ MIRROR = "../shared/data"  # relative to the project root, as the Makefile's use
 AGGREGATES_FOLDER = ROOT / MIRROR / "itu" / "aggregates"
 RESULTS = BENCH / "results.json"
 GIB = 1024**3
-IMPUTATIONS = ("nearest3+mean", "none")  # Imputation(3, True) and Imputation(), see worker.py
+IMPUTATIONS = ("headline", "none")  # the headline imputation and Imputation(), see worker.py
 
 TARGETS = {
     "cold_s": 15.0,
@@ -528,7 +529,7 @@ def main() -> None:
     print()
     print(tabulate(pd.DataFrame(rows), headers="keys", tablefmt="simple", showindex=False))
     print(
-        "nearest3+mean = Imputation(nearest_year_within=3, fill_with_group_mean=True); "
+        "headline = interpolate + carry forward 5 with peer trend + peer mean; "
         "none = Imputation();\n"
         "time of aggregate() includes reading the Parquet; pandas/duckdb = pandas compute "
         f"time / DuckDB time; DuckDB threads=2, memory_limit='{MEMORY_LIMIT}' in the aggregate "

@@ -32,7 +32,9 @@ from ictstats.aggregation import Imputation
 
 IMPUTATIONS = {
     "none": Imputation(),
-    "nearest3+mean": Imputation(nearest_year_within=3, fill_with_group_mean=True),
+    "headline": Imputation(
+        interpolate=True, carry_forward=5, carry_with_peer_trend=True, fill="peer_mean"
+    ),
 }
 GROUP_KEY = ["entity", "series", "sex", "area", "age", "year"]
 
@@ -56,7 +58,13 @@ def connect(spill: str, memory_limit: str) -> duckdb.DuckDBPyConnection:
 def run_aggregate(spec: dict, con: duckdb.DuckDBPyConnection, imputation: Imputation):
     relation = con.read_parquet(spec["path"])
     return aggregation.aggregate(
-        relation, panel.membership(), panel.population(), panel.target_years(), imputation, con
+        relation,
+        panel.membership(),
+        panel.population(),
+        panel.target_years(),
+        imputation,
+        con,
+        panel.peers(),
     )
 
 
@@ -118,14 +126,23 @@ def measure(spec: dict, result: dict) -> None:
     elif task == "verify":
         con = connect(spec["spill"], spec["memory_limit"])
         values = pd.read_parquet(spec["path"])
-        numeric = [c for c in aggregation.RESULT_COLUMNS if c not in (*GROUP_KEY, "imputation")]
+        skip = (*GROUP_KEY, "imputation", "note")
+        numeric = [c for c in aggregation.RESULT_COLUMNS if c not in skip]
         checks = {}
         for label, imputation in IMPUTATIONS.items():
             frame = run_aggregate(spec, con, imputation)
             if label == "none":
-                checks["pandas_baseline"] = max_abs_diff(frame, pandas_baseline(values), ["value"])
+                reported = frame[frame["value"].notna()]  # the baseline has no null rows
+                checks["pandas_baseline"] = max_abs_diff(
+                    reported, pandas_baseline(values), ["value"]
+                )
             expected = reference.aggregate(
-                values, panel.membership(), panel.population(), panel.target_years(), imputation
+                values,
+                panel.membership(),
+                panel.population(),
+                panel.target_years(),
+                imputation,
+                panel.peers(),
             )
             checks[f"reference/{label}"] = max_abs_diff(frame, expected, numeric)
         result["checks"] = checks

@@ -241,8 +241,9 @@ def build_definitions(settings: Settings) -> Definitions:
             population,
             oghist_file=reference["wb_oghist"].filename,
         )
-        context.log.info(f"{len(result):,} recomputed group-years")
-        return Output(result, metadata={"rows": len(result), "preview": _markdown(result)})
+        rows = result.aggregates
+        context.log.info(f"{len(rows):,} recomputed group-years")
+        return Output(result, metadata={"rows": len(rows), "preview": _markdown(rows)})
 
     @asset(
         group_name="derived",
@@ -300,7 +301,8 @@ def build_definitions(settings: Settings) -> Definitions:
         context: AssetExecutionContext, itu_obs, country_obs, found, recomputed
     ):
         observations = pd.concat([itu_obs.observations, country_obs], ignore_index=True)
-        facts = claims.facts_frame(observations, recomputed, secondary)
+        rows = recomputed.aggregates
+        facts = claims.facts_frame(observations, rows[rows["value"].notna()], secondary)
         economies = set(found.economies["code"])
         checks = claims.check_claims(claims.load_claims(settings.claims), facts, economies)
         verdicts = claims.summary(checks)["verdict"].value_counts()
@@ -357,7 +359,8 @@ def build_definitions(settings: Settings) -> Definitions:
             "income_classifications": oghist,
             "population": population,
             "sheet_repeats": itu_obs.sheet_repeats,
-            "recomputed_aggregates": recomputed,
+            "recomputed_aggregates": recomputed.aggregates,
+            "recomputed_economy_values": recomputed.economy_values,
             "aggregate_reconciliation": reconciliation,
             "revisions": revision_table,
             "claim_checks": claim_checks,

@@ -88,7 +88,10 @@ def test_world_lte_2023_recomputed_with_coverage_and_compared(
     assert sorted(rows.index) == ["itu-agg-2024-11", "itu-agg-2025-11"]
     assert rows.loc["itu-agg-2024-11", "published_value"] == 91.4
     assert rows.loc["itu-agg-2025-11", "published_value"] == 91.4
-    assert rows.loc["itu-agg-2025-11", "income_classification"] == "FY26"
+    # World does not depend on the income classification: one list, whatever the edition
+    assert rows["recomputed_edition"].unique().tolist() == [
+        "recomputed-itu-datahub-coverage-2025-12"
+    ]
     # economies with data: DataHub's 2023 LTE values for economies with a population figure
     datahub = country_frames["itu-datahub-coverage-2025-12"]
     lte = datahub.query("series == 'coverage_4g' and year == 2023")
@@ -104,27 +107,77 @@ def test_world_lte_2023_recomputed_with_coverage_and_compared(
 
 
 def test_imputation_variants_are_reported_side_by_side(recomputed):
-    world = recomputed.query(
-        "series == 'coverage_4g' and entity == 'WLD' and year == 2024 "
-        "and sex == '_T' and income_classification == 'FY26'"
+    world = recomputed.aggregates.query(
+        "series == 'coverage_4g' and entity == 'WLD' and year == 2024 and sex == '_T'"
     )
-    assert sorted(world["imputation"]) == ["nearest_year_within_3+group_mean", "none"]
+    assert sorted(world["imputation"]) == sorted(i.label for i in recompute.IMPUTATIONS)
     by = world.set_index("imputation")
     assert by.loc["none", "imputed_share"] == 0
-    assert by.loc["nearest_year_within_3+group_mean", "imputed_share"] > 0
+    assert by.loc[recompute.HEADLINE.label, "imputed_share"] > 0
     # coverage counts real data only, whatever the imputation
     assert by["population_coverage"].nunique() == 1
+    # the spread is the range of the values across the methods, on every row
+    assert by["imputation_spread"].unique() == pytest.approx(
+        [by["value"].max() - by["value"].min()]
+    )
+
+
+def test_world_5g_is_not_filled_before_economies_reported(recomputed):
+    # 2018: the 11 economies that reported 5G coverage all report 0.0. The old nearest-year
+    # imputation took later years' values and gave 18.9; no method may borrow from the future.
+    rows = recomputed.aggregates.query(
+        "series == 'coverage_5g' and entity == 'WLD' and year == 2018 and sex == '_T'"
+    )
+    assert (rows["economies_with_data"] == 11).all()
+    assert rows["value"].tolist() == pytest.approx([0.0] * len(rows))
+    assert rows["low_coverage"].all()
+
+
+def test_groups_are_listed_as_of_the_edition_date(found_entities, references):
+    economies, oghist = found_entities.economies, references["wb_oghist"]
+    nov_2024 = {g.group: g for g in recompute.group_lists(economies, oghist, dt.date(2024, 11, 1))}
+    nov_2025 = {g.group: g for g in recompute.group_lists(economies, oghist, dt.date(2025, 11, 13))}
+    jan_2022 = {g.group: g for g in recompute.group_lists(economies, oghist, dt.date(2022, 1, 25))}
+    # Sao Tome and Principe graduated on 13 Dec 2024: an LDC in Nov 2024, not in Nov 2025
+    assert "STP" in nov_2024["LDC"].entities and "STP" not in nov_2025["LDC"].entities
+    # Bhutan graduated on 13 Dec 2023: an LDC in Jan 2022, though the Sept 2024 M49 list omits it
+    assert "BTN" in jan_2022["LDC"].entities and "BTN" not in nov_2024["LDC"].entities
+    assert (len(jan_2022["LDC"].entities), len(nov_2024["LDC"].entities)) == (46, 45)
+    assert len(nov_2025["LDC"].entities) == 44
+    assert nov_2025["LDC"].tag == "ldc-2024-12" and nov_2024["LDC"].tag == "ldc-2023-12"
+    assert nov_2025["HIC"].basis == "World Bank classification FY26"
+    assert nov_2024["WLD"].tag == nov_2025["WLD"].tag == ""
 
 
 def test_recomputed_editions_never_enter_observations(recomputed, country_observations):
-    assert set(recomputed["edition"]) == {
-        "recomputed-itu-datahub-coverage-2025-12-fy25",
-        "recomputed-itu-datahub-coverage-2025-12-fy26",
+    editions = set(recomputed.aggregates["edition"])
+    # income groups per classification, LDCs per list, the rest once
+    assert {
+        "recomputed-wb-wdi-2026-07",
         "recomputed-wb-wdi-2026-07-fy25",
         "recomputed-wb-wdi-2026-07-fy26",
+        "recomputed-wb-wdi-2026-07-ldc-2023-12",
+        "recomputed-wb-wdi-2026-07-ldc-2024-12",
+        "recomputed-itu-country-2022-02",
         "recomputed-itu-country-2022-02-fy22",
+    } <= editions
+    assert not editions & set(country_observations["edition"])
+    world = recomputed.aggregates.query("entity == 'WLD'")
+    assert set(world["edition"]) == {
+        "recomputed-itu-datahub-coverage-2025-12",
+        "recomputed-wb-wdi-2026-07",
+        "recomputed-itu-country-2022-02",
     }
-    assert not set(recomputed["edition"]) & set(country_observations["edition"])
+
+
+def test_reconciliation_names_what_pulls_a_miss(reconciliation):
+    headline = reconciliation.query(
+        "imputation == @recompute.HEADLINE.label and abs(difference) > 0.5"
+    )
+    assert not headline.empty
+    assert headline["largest_imputed_contributions"].notna().all()
+    met = reconciliation.query("target_met == True")
+    assert (met["difference"].abs() <= 0.5).all() and (met["population_coverage"] >= 0.9).all()
 
 
 def test_revisions_hold_the_world_2005_example(parsed, country_observations, manifest):

@@ -28,6 +28,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ictstats.crashpoints import crash_point
+from ictstats.recompute import HEADLINE
 
 # Okabe & Ito (2008), the palette that stays distinct under the common colour-vision deficiencies.
 OKABE_ITO = {
@@ -99,8 +100,9 @@ COMPARATOR_WORDS = {
 }
 IMPUTATIONS = {  # label, colour, filled: imputed values are hollow
     "none": ("reporting economies only", OKABE_ITO["blue"], True),
-    "nearest_year_within_3+group_mean": ("with imputed values", OKABE_ITO["vermillion"], False),
+    HEADLINE.label: ("with imputed values (headline method)", OKABE_ITO["vermillion"], False),
 }
+SPREAD_COLOUR = "#cccccc"  # the range across every imputation method
 
 
 @contextmanager
@@ -748,10 +750,18 @@ def chart_published_vs_recomputed(
             )
             for label, colour, filled in IMPUTATIONS.values()
         ]
-        fig.legend(handles=handles, loc="outside upper right", ncols=len(handles))
+        handles.append(
+            Line2D([], [], color=SPREAD_COLOUR, linewidth=5, label="range across methods")
+        )
+        handles.append(
+            Line2D([], [], marker="x", linestyle="none", color=MUTED,
+                   label="low coverage (< 50 % of population reporting)")
+        )  # fmt: skip
+        fig.legend(handles=handles, loc="outside upper right", ncols=2, fontsize=7)
         note = (
-            "recomputed from country data; imputed: an economy's nearest year within 3, "
-            "else the group mean; ITU's figure is the 0 line"
+            "recomputed from country data; imputed: own values interpolated, the last one "
+            "carried up to 5 years with the peers' trend, else the mean of peers (income group "
+            "x region); ITU's figure is the 0 line"
         )
         inputs = [edition, *rows["input_edition"].unique().tolist()]
         source = source_line(con, inputs, note=note)
@@ -791,16 +801,27 @@ def _reconciliation_panel(ax, rows: pd.DataFrame, names: dict[str, str], spread:
         group = rows[rows["entity"] == entity]
         published = group["published_value"].iloc[0]
         labels.append(f"{names[entity]}\npublished {published:.1f} %")
+        differences = group["difference"].dropna()
+        if not differences.empty:
+            ax.plot(
+                [differences.min(), differences.max()],
+                [y, y],
+                color=SPREAD_COLOUR,
+                linewidth=5,
+                solid_capstyle="butt",
+                zorder=1,
+            )
         for shift, (imputation, (_, colour, filled)) in zip(
             (0.14, -0.14), IMPUTATIONS.items(), strict=True
         ):
             found = group[group["imputation"] == imputation]
-            if found.empty:
+            if found.empty or pd.isna(found["difference"].iloc[0]):
                 continue
+            low = bool(found["low_coverage"].iloc[0])
             ax.plot(
                 found["difference"].iloc[0],
                 y + shift,
-                marker="o",
+                marker="x" if low else "o",
                 markersize=6,
                 color=colour,
                 markerfacecolor=colour if filled else "white",

@@ -50,12 +50,17 @@ def reconcile(published: pd.DataFrame, recomputed: pd.DataFrame) -> pd.DataFrame
     """Published vs recomputed per series, group, breakdown and year, with coverage.
 
     published: observations of published aggregate editions (edition, KEY, value);
-    recomputed: recomputed aggregates (edition, input_edition, series, entity, sex, area, age,
-    year, value, population_coverage, economies_with_data, economies_in_group, imputation,
-    income_classification). Every published edition is paired with every recomputation of the
-    same series, group and year.
+    recomputed: recomputed aggregates (`ictstats.recompute`). Every published edition is paired
+    with every recomputation of the same series, group and year. Where the publisher gives the
+    same aggregate in millions of people too, the population it implies (millions / percent x
+    100) is set beside the population ictstats weights the group with, so a difference in who
+    is counted (World without Taiwan, say) shows.
     """
+    key = ["edition", "series", "entity", "sex", "area", "age", "year"]
     pub = published[published["unit"] == "percent"]
+    people = published[published["unit"] == "millions"][[*key, "value"]]
+    pub = pub.merge(people.rename(columns={"value": "millions"}), on=key, how="left")
+    pub["published_group_population"] = pub["millions"] / pub["value"] * 100 * 1e6
     merged = pub.merge(
         recomputed,
         on=["series", "entity", "sex", "area", "age", "year"],
@@ -73,5 +78,7 @@ def reconcile(published: pd.DataFrame, recomputed: pd.DataFrame) -> pd.DataFrame
     columns = ["series", "entity", "sex", "area", "age", "year", "published_edition",
                "published_value", "recomputed_edition", "input_edition", "recomputed_value",
                "difference", "population_coverage", "economies_with_data", "economies_in_group",
-               "imputation", "income_classification"]  # fmt: skip
-    return merged[columns].sort_values(columns[:8], ignore_index=True)
+               "imputation", "imputation_spread", "low_coverage", "note",
+               "income_classification", "membership", "group_population",
+               "published_group_population"]  # fmt: skip
+    return merged[columns].sort_values(columns[:10], ignore_index=True)
