@@ -33,7 +33,16 @@ from dagster import (
     in_process_executor,
 )
 
-from ictstats import build, charts, claims, claims_report, recompute, revisions, schemas
+from ictstats import (
+    build,
+    charts,
+    claims,
+    claims_report,
+    recompute,
+    revisions,
+    schemas,
+    sheet_repeats,
+)
 from ictstats.errors import SourceError, ValidationError
 from ictstats.settings import Settings
 from ictstats.sources import ResolvedSource, Source, load_manifest, resolve
@@ -150,6 +159,36 @@ def _warning_check(target, name: str, description: str, find) -> AssetChecksDefi
             passed=found.empty,
             severity=AssetCheckSeverity.WARN,
             metadata={"findings": len(found), "table": _markdown(found, rows=40)},
+        )
+
+    return _check
+
+
+def _sheet_repeats_check(target) -> AssetChecksDefinition:
+    """Warning: every breakdown-sheet repeat that differs from the published first-sheet cell,
+    with both cells, in the result's description and metadata (no row limit)."""
+
+    @asset_check(
+        asset=target,
+        name="sheet_repeats_agree",
+        description="Warning: a breakdown sheet repeats a published (first-sheet) cell with "
+        "another value; lists every pair of cells.",
+    )
+    def _check(value) -> AssetCheckResult:
+        table = sheet_repeats.disagreements(value.sheet_repeats)
+        text = sheet_repeats.describe(table)
+        return AssetCheckResult(
+            passed=table.empty,
+            severity=AssetCheckSeverity.WARN,
+            description=text,
+            metadata={
+                "findings": len(table),
+                "by_edition": MetadataValue.json(
+                    {str(k): int(v) for k, v in table.groupby("edition").size().items()}
+                ),
+                "table": MetadataValue.md(text),
+                "disagreements": MetadataValue.json(sheet_repeats.records(table)),
+            },
         )
 
     return _check
@@ -405,12 +444,7 @@ def build_definitions(settings: Settings) -> Definitions:
             "Warning: a total outside its female/male or urban/rural range.",
             lambda c: schemas.totals_outside_breakdown(c.observations, c.sheet_repeats),
         ),
-        _warning_check(
-            itu_target,
-            "sheet_repeats_agree",
-            "Warning: a breakdown sheet's Total differs from the first sheet's value.",
-            lambda c: schemas.repeat_disagreements(c.sheet_repeats),
-        ),
+        _sheet_repeats_check(itu_target),
         _warning_check(
             itu_target,
             "accepted_publisher_values",

@@ -290,7 +290,9 @@ def test_not_available_is_never_stored(parsed, itu_editions):
 
 ROWS_PER_EDITION = {
     "itu-agg-2019-10": 2124,
-    "itu-agg-2022-01": 3536,
+    # Jan 2022: the urban/rural sheet's coverage totals repeat the first sheets' percentages,
+    # 3 series x 12 entities x 7 years (2015-2021) = 252 repeats, not observations
+    "itu-agg-2022-01": 3284,
     "itu-agg-2024-11": 5680,
     "itu-agg-2025-11": 6064,
 }
@@ -329,3 +331,42 @@ def test_units_follow_the_labels(parsed):
     assert units["fixed_broadband_traffic"] == ["exabytes", "gb_per_subscription"]
     assert units["international_bandwidth"] == ["kbit_s_per_user", "tbit_s"]
     assert units["mobile_cellular_subscriptions"] == ["millions", "per_100"]
+
+
+@pytest.mark.parametrize(
+    ("edition", "series", "entity", "year", "expected", "cell"),
+    [
+        ("itu-agg-2019-10", "coverage_4g", "WLD", 2018, 80.4, "Sheet1!AD44"),
+        ("itu-agg-2019-10", "coverage_2g", "ITU_AFR", 2018, 88.9, "Sheet1!AD119"),
+        (
+            "itu-agg-2022-01",
+            "coverage_3g",
+            "WLD",
+            2020,
+            93.6,
+            "By dvpmnt status and spec. reg.!AI50",
+        ),
+        ("itu-agg-2022-01", "coverage_4g", "ITU_AFR", 2018, 37.7, "By BDT region!AG59"),
+    ],
+)
+def test_coverage_is_a_percentage_where_the_workbook_prints_no_unit(
+    parsed, edition, series, entity, year, expected, cell
+):
+    """Oct 2019 and Jan 2022 print no unit over coverage; it is not the `Per 100 inhabitants`
+    of the subscription blocks above."""
+    row = value(parsed, edition, series, entity, year, unit="percent")
+    assert (round(row["value"], 1), row["source_location"]) == (expected, cell)
+    per_100 = parsed[edition].observations.query("series == @series and unit == 'per_100'")
+    assert per_100.empty
+
+
+def test_jan2022_4g_2018_repeats_that_disagree_keep_the_first_sheet_cell(parsed):
+    """The urban/rural sheet's totals are now compared with the first sheets' (same unit)."""
+    repeats = parsed["itu-agg-2022-01"].duplicate_cells.set_index("source_location")
+    for repeat_cell, published_cell, repeat, published in [
+        ("By urban-rural area!E50", "By BDT region!AG59", 27.8, 37.7),  # Africa
+        ("By urban-rural area!E55", "By BDT region!AG64", 93.6, 97.8),  # Europe
+    ]:
+        found = repeats.loc[repeat_cell]
+        assert (found["value"], found["source_location_published"]) == (repeat, published_cell)
+        assert found["value_published"] == published

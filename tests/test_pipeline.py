@@ -144,7 +144,7 @@ def test_warehouse_queries(built):
     itu = {k: v for k, v in rows.items() if k.startswith("itu-agg-20") and len(k) == 15}
     assert itu == {
         "itu-agg-2019-10": 2124,
-        "itu-agg-2022-01": 3536,
+        "itu-agg-2022-01": 3284,  # 252 urban/rural coverage totals are sheet repeats
         "itu-agg-2024-11": 5680,
         "itu-agg-2025-11": 6064,
     }

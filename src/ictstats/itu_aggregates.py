@@ -3,11 +3,14 @@
 Where it sits: sources (verified file) -> **parse** -> validate -> warehouse.
 
 All knowledge of the workbooks lives in `layouts/itu_aggregates.yaml`. The parser scans each
-sheet top to bottom with a small state machine: unit labels, breakdown labels (Total/Urban/...)
-and the year header persist until replaced, a block title in column A names the series, and
-each entity row yields one observation per value cell. Blocks are found by their labels, never
-by row numbers, so a block that moves still parses; a label, number or text that the layout does
-not explain stops the parse with the workbook, sheet and cell.
+sheet top to bottom with a small state machine: breakdown labels (Total/Urban/...), the year
+header and the columns of the unit labels persist until replaced, a block title in column A names
+the series, and each entity row yields one observation per value cell. Units never cross a block
+boundary: each block takes them from its own header rows or title, else from the layout, which
+declares every block's units (Oct 2019 and Jan 2022 print no unit over their coverage blocks,
+which sit under "Per 100 inhabitants" subscription blocks but are percentages). Blocks are found
+by their labels, never by row numbers, so a block that moves still parses; a label, number or
+text that the layout does not explain stops the parse with the workbook, sheet and cell.
 
 The breakdown sheets repeat the totals of the first sheets (e.g. World Internet use appears on
 four sheets). The first sheet in layout order holds the published observation; the repeats are
@@ -47,7 +50,7 @@ class Vocabulary:
     """The parsed contents of `layouts/itu_aggregates.yaml`."""
 
     series_titles: dict[str, str]
-    title_unit_suffixes: list[re.Pattern[str]]
+    title_unit_suffixes: dict[re.Pattern[str], str]  # title suffix -> unit of the first column
     unit_labels: dict[str, str]
     breakdown_labels: dict[str, dict[str, str]]
     entity_labels: dict[str, str]
@@ -71,7 +74,7 @@ def load_vocabulary() -> Vocabulary:
 
     return Vocabulary(
         series_titles=keyed(raw["series_titles"]),
-        title_unit_suffixes=[re.compile(p) for p in raw["title_unit_suffixes"]],
+        title_unit_suffixes={re.compile(p): u for p, u in raw["title_unit_suffixes"].items()},
         unit_labels=keyed(raw["unit_labels"]),
         breakdown_labels=keyed(raw["breakdown_labels"]),
         entity_labels=keyed(raw["entity_labels"]),
@@ -85,11 +88,28 @@ def layout_names() -> list[str]:
     return sorted(load_vocabulary().layouts)
 
 
+LAYOUT_UNIT = "layouts/itu_aggregates.yaml"  # unit_source of a unit the block does not print
+
+
+@dataclass(frozen=True)
+class _UnitLabel:
+    """A unit printed in the workbook: a header label or a block title's suffix."""
+
+    label: str
+    unit: str
+    row: int
+    col: int
+
+
 @dataclass
 class _SheetState:
     """What the rows read so far say about the columns of the rows still to come."""
 
-    units: dict[int, tuple[str, str]] = field(default_factory=dict)  # col -> (label, unit)
+    unit_columns: set[int] = field(default_factory=set)  # columns a unit label ever opened
+    pending_units: dict[int, _UnitLabel] = field(default_factory=dict)  # read since last entity
+    block_units: dict[int, _UnitLabel] = field(default_factory=dict)  # the current block's own
+    title_unit: _UnitLabel | None = None  # the current block title's unit suffix
+    block_has_rows: bool = False  # an entity row of the current block was read
     breakdowns: dict[int, tuple[str, dict[str, str]]] = field(default_factory=dict)
     years: dict[int, tuple[int, bool]] = field(default_factory=dict)  # col -> (year, estimate)
     segment_start: dict[int, int] = field(default_factory=dict)  # year col -> first col of run
@@ -110,7 +130,7 @@ class _SheetParser:
     vocab: Vocabulary
     workbook: str
     sheet: str
-    default_unit: str | None
+    block_units: dict[str, list[str]]  # series -> declared units, one per unit column
     state: _SheetState = field(default_factory=_SheetState)
     records: list[dict[str, Any]] = field(default_factory=list)
     blocks_seen: dict[str, str] = field(default_factory=dict)  # series -> first title cell
@@ -139,9 +159,9 @@ class _SheetParser:
         if key in vocab.entity_labels and not self.state.in_notes:
             self._data_row(r, vocab.entity_labels[key], text, rest)
             return
-        title, block_year = self._split_title(key)
+        title, block_year, title_unit = self._split_title(key)
         if title in vocab.series_titles:
-            self._block_title(r, vocab.series_titles[title], text, block_year)
+            self._block_title(r, vocab.series_titles[title], text, block_year, title_unit)
             if rest:
                 self._header_cells(r, rest)
             return
@@ -161,21 +181,39 @@ class _SheetParser:
             "(add it to layouts/itu_aggregates.yaml if the publisher introduced it)",
         )
 
-    def _split_title(self, key: str) -> tuple[str, int | None]:
-        year = None
+    def _split_title(self, key: str) -> tuple[str, int | None, tuple[str, str] | None]:
+        """Title without its ', <year>' and unit suffix; the year; (suffix, unit) if any."""
+        year, unit = None, None
         match = _TITLE_YEAR.search(key)
         if match:
             year, key = int(match.group(1)), key[: match.start()].strip()
-        for suffix in self.vocab.title_unit_suffixes:
-            key = suffix.sub("", key).strip()
-        return key, year
+        for pattern, suffix_unit in self.vocab.title_unit_suffixes.items():
+            found = pattern.search(key)
+            if found:
+                unit = (found.group(0), suffix_unit)
+                key = key[: found.start()].strip()
+        return key, year, unit
 
-    def _block_title(self, r: int, series: str, text: str, block_year: int | None) -> None:
+    def _block_title(
+        self,
+        r: int,
+        series: str,
+        text: str,
+        block_year: int | None,
+        title_unit: tuple[str, str] | None,
+    ) -> None:
+        if series not in self.block_units:
+            raise self.fail(r, 0, _not_in_layout(series))
         state = self.state
         state.series, state.title, state.in_notes = series, " ".join(text.split()), False
         state.block_year = block_year
         if block_year is not None:  # a single-year table has no year row of its own
             state.years, state.segment_start = {}, {}
+        # A new block starts with the unit labels read since the last entity row and nothing
+        # else: the labels of the block above stay with the block above.
+        state.block_units, state.pending_units = state.pending_units, {}
+        state.title_unit = _UnitLabel(*title_unit, r, 0) if title_unit else None
+        state.block_has_rows = False
         self.blocks_seen.setdefault(series, cell_ref(r, 0))
 
     # -- header rows: years, unit labels, breakdown labels ----------------------------------
@@ -193,7 +231,7 @@ class _SheetParser:
                 )
             key = normalise_label(value)
             if key in self.vocab.unit_labels:
-                self.state.units[c] = (value.strip(), self.vocab.unit_labels[key])
+                self._unit_label(_UnitLabel(value.strip(), self.vocab.unit_labels[key], r, c))
             elif key in self.vocab.breakdown_labels:
                 breakdowns[c] = (" ".join(value.split()), self.vocab.breakdown_labels[key])
             else:
@@ -205,6 +243,16 @@ class _SheetParser:
         if breakdowns:
             self.state.breakdowns = breakdowns
         self.state.in_notes = False
+
+    def _unit_label(self, label: _UnitLabel) -> None:
+        """A label between a title and its first entity row is the block's own; one below a
+        block's entity rows waits for the next title (Oct 2019 prints units above the title)."""
+        state = self.state
+        state.unit_columns.add(label.col)
+        if state.series is not None and not state.block_has_rows:
+            state.block_units[label.col] = label
+        else:
+            state.pending_units[label.col] = label
 
     def _as_year(self, value: Any) -> tuple[int, bool] | None:
         if isinstance(value, bool):
@@ -231,6 +279,7 @@ class _SheetParser:
         state = self.state
         if state.series is None:
             raise self.fail(r, 0, f"entity row {label.strip()!r} before any block title")
+        state.block_has_rows = True
         for c, value in cells:
             if isinstance(value, str) and normalise_label(value) in MISSING_MARKERS:
                 continue
@@ -239,7 +288,7 @@ class _SheetParser:
                 raise self.fail(
                     r, c, f"text {value!r} in a numeric cell; expected a number or 'N/A'"
                 )
-            unit_label, unit = self._unit_at(r, c)
+            unit_label, unit, unit_source = self._unit_at(r, c)
             self.records.append(
                 {
                     "series": state.series,
@@ -256,6 +305,7 @@ class _SheetParser:
                     "entity_label": " ".join(label.split()),
                     "breakdown_label": breakdown[0],
                     "unit_label": unit_label,
+                    "unit_source": unit_source,
                 }
             )
 
@@ -279,13 +329,40 @@ class _SheetParser:
             raise self.fail(r, c, "value column has no Total/Female/Male/... label above it")
         return year, estimate, breakdown
 
-    def _unit_at(self, r: int, c: int) -> tuple[str, str]:
-        found = _nearest_left(self.state.units, c)
-        if found is not None:
-            return found
-        if self.default_unit is not None:
-            return "", self.default_unit
-        raise self.fail(r, c, "no unit label applies to this column and the sheet has no default")
+    def _unit_at(self, r: int, c: int) -> tuple[str, str, str]:
+        """(label, unit, where the unit is printed) of a value cell.
+
+        The unit column is the nearest unit label column to the left (the sheet's geometry).
+        Its unit is the block's own label there, else the title suffix (first column only),
+        else the layout's declaration; a printed unit must agree with the declaration.
+        """
+        state = self.state
+        starts = sorted(k for k in state.unit_columns if k <= c)
+        if state.unit_columns and not starts:
+            raise self.fail(r, c, "value left of every unit label of the sheet")
+        index = len(starts) - 1 if starts else 0
+        declared = self.block_units[str(state.series)]
+        if index >= len(declared):
+            raise self.fail(
+                r,
+                c,
+                f"value in unit column {index + 1} of block {state.title!r}, for which "
+                f"{LAYOUT_UNIT} declares {len(declared)} unit(s) {declared}; declare its unit",
+            )
+        printed = state.block_units.get(starts[-1]) if starts else None
+        if printed is None and index == 0:
+            printed = state.title_unit
+        if printed is None:
+            return "", declared[index], LAYOUT_UNIT
+        if printed.unit != declared[index]:
+            raise self.fail(
+                printed.row,
+                printed.col,
+                f"the workbook labels block {state.title!r} {printed.label!r} ({printed.unit}) "
+                f"but {LAYOUT_UNIT} declares {declared[index]!r} for this column; check which "
+                "is right and correct the layout",
+            )
+        return printed.label, printed.unit, f"{self.sheet}!{cell_ref(printed.row, printed.col)}"
 
 
 @dataclass
@@ -302,22 +379,71 @@ def parse_itu_aggregates(
     path: Path, layout: str, workbook_name: str | None = None
 ) -> ParsedWorkbook:
     """Parse one ITU aggregates workbook with the named layout."""
-    vocab = load_vocabulary()
-    spec = vocab.layout(layout)
+    spec = load_vocabulary().layout(layout)
     name = workbook_name or path.name
     grids = read_sheets(path, list(spec["sheets"]))
     frames, versions = [], []
     for sheet, sheet_spec in spec["sheets"].items():
-        parser = _SheetParser(vocab, name, sheet, sheet_spec.get("default_unit"))
-        parser.parse(grids[sheet])
-        _check_blocks(parser, sheet_spec["blocks"])
+        parser = _parse_sheet(grids[sheet], sheet_spec["blocks"], sheet, name)
         frames.append(_unique_within_blocks(parser))
         versions.extend(v for v in parser.version_notes if v not in versions)
     cells = pd.concat(frames, ignore_index=True)
     return _split_published(cells, versions)
 
 
-def _check_blocks(parser: _SheetParser, expected: list[str]) -> None:
+def parse_sheet(
+    grid: Grid, blocks: dict[str, list[str]], sheet: str = "Sheet1", workbook: str = "workbook"
+) -> pd.DataFrame:
+    """Every value cell of one sheet; `blocks` maps each series to its units, left to right."""
+    return _unique_within_blocks(_parse_sheet(grid, blocks, sheet, workbook))
+
+
+def _parse_sheet(
+    grid: Grid, blocks: dict[str, list[str]], sheet: str, workbook: str
+) -> _SheetParser:
+    parser = _SheetParser(load_vocabulary(), workbook, sheet, blocks)
+    parser.parse(grid)
+    _check_blocks(parser, blocks)
+    return parser
+
+
+def block_units(parsed: ParsedWorkbook) -> pd.DataFrame:
+    """Each block's units in sheet order, left to right, with where each unit is printed.
+
+    Columns: sheet, block_title, unit, unit_label, unit_source, cells. A block listed twice in a
+    sheet (Oct 2019: developed/developing, then regions) has a row per printed label.
+    """
+    cells = pd.concat([parsed.observations, parsed.duplicate_cells], ignore_index=True)
+    where = cells["source_location"].str.extract(r"!([A-Z]+)(\d+)$")
+    cells["row"] = where[1].astype(int)
+    cells["col"] = where[0].map(_column_index)
+    keys = ["sheet", "block_title", "unit", "unit_label", "unit_source"]
+    table = cells.groupby(keys, sort=False).agg(
+        row=("row", "min"), col=("col", "min"), cells=("row", "size")
+    )
+    table = table.reset_index()
+    table["block_row"] = table.groupby(["sheet", "block_title"])["row"].transform("min")
+    table["sheet_order"] = table["sheet"].map({s: i for i, s in enumerate(cells["sheet"].unique())})
+    table = table.sort_values(["sheet_order", "block_row", "col", "row"])
+    return table[[*keys, "cells"]].reset_index(drop=True)
+
+
+def _column_index(letters: str) -> int:
+    """'A' -> 0, 'AB' -> 27: the inverse of `column_letter`."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _not_in_layout(series: str) -> str:
+    return (
+        f"block {series!r} is not part of this layout's sheet; is this a newer edition? "
+        "Register it with its own layout."
+    )
+
+
+def _check_blocks(parser: _SheetParser, expected: dict[str, list[str]]) -> None:
     missing = [s for s in expected if s not in parser.blocks_seen]
     if missing:
         raise LayoutError(
@@ -325,16 +451,6 @@ def _check_blocks(parser: _SheetParser, expected: list[str]) -> None:
             parser.sheet,
             None,
             f"block(s) {missing} not found; blocks found: {sorted(parser.blocks_seen)}",
-        )
-    extra = {s: cell for s, cell in parser.blocks_seen.items() if s not in expected}
-    if extra:
-        series, cell = next(iter(extra.items()))
-        raise LayoutError(
-            parser.workbook,
-            parser.sheet,
-            cell,
-            f"block {series!r} is not part of this layout's sheet; is this a newer edition? "
-            "Register it with its own layout.",
         )
     empty = [s for s in expected if not any(rec["series"] == s for rec in parser.records)]
     if empty:
