@@ -38,7 +38,10 @@ def test_asset_graph_snapshot(isolated_settings):
     defs = build_definitions(isolated_settings)
     graph = defs.resolve_asset_graph()
     keys = sorted(k.to_user_string() for k in graph.get_all_asset_keys())
-    assert len(keys) == 18 + 18 + 10
+    # 19 sources verified, 18 parsed: the P2C register is registered before its parser exists
+    assert len(keys) == 19 + 18 + 10
+    assert "raw_itu_p2c_headline_totals" in keys
+    assert not [k for k in keys if k.startswith("parsed_p2c")]
     assert [k for k in keys if not k.startswith(("raw_", "parsed_"))] == [
         "core_country__observations",
         "core_entities",
@@ -139,7 +142,8 @@ def test_warehouse_queries(built):
     ]
     editions = dict(con.execute("select id, source_sha256 from editions").fetchall())
     assert editions["itu-agg-2025-11"].startswith("fd9070eb")
-    assert len(editions) == 18
+    assert len(editions) == 19
+    assert editions["p2c-headline-totals-2026-03"].startswith("fb4fa09f")  # verified, not parsed
     rows = dict(con.execute("select edition, count(*) from observations group by 1").fetchall())
     itu = {k: v for k, v in rows.items() if k.startswith("itu-agg-20") and len(k) == 15}
     assert itu == {
