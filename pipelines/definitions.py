@@ -197,9 +197,10 @@ def _sheet_repeats_check(target) -> AssetChecksDefinition:
 def build_definitions(settings: Settings) -> Definitions:
     """All assets and checks for one manifest and one set of folders."""
     manifest = load_manifest(settings.manifest)
-    itu = [s for s in manifest.values() if build.is_itu_aggregates(s)]
-    country = [s for s in manifest.values() if build.is_country_observations(s)]
-    reference = {s.layout: s for s in manifest.values() if build.is_reference(s)}
+    to_parse = build.parsed_sources(manifest.values(), settings.manifest.name)
+    itu = [s for s in to_parse if build.is_itu_aggregates(s)]
+    country = [s for s in to_parse if build.is_country_observations(s)]
+    reference = {s.layout: s for s in to_parse if build.is_reference(s)}
     missing = sorted(set(build.REFERENCE_PARSERS) - set(reference))
     if missing:
         raise SourceError(
@@ -461,7 +462,7 @@ def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=[
             *(source_asset(s, settings) for s in manifest.values()),
-            *(parsed_asset(s) for s in manifest.values()),
+            *(parsed_asset(s) for s in to_parse),
             core_itu__aggregate_observations,
             core_entities,
             core_country__observations,

@@ -43,8 +43,10 @@ How the files are altered
 
 Faults by layout
 ----------------
-The manifest has 18 sources in 17 layouts; each layout is faulted on its first source (the OWID
-urban-share file shares the Internet-use file's layout and parser). ``x`` applies, ``-`` does not
+The manifest has 19 sources in 18 layouts; each layout is faulted on its first source (the OWID
+urban-share file shares the Internet-use file's layout and parser). A source registered with
+``parse: false`` (the P2C register) is never read, so only checksum_mismatch and missing_file
+apply to it. ``x`` applies, ``-`` does not
 (why: below); a letter names the layout's variant.
 
 Spreadsheets: the four ITU aggregates editions (2019 is the ``.xls``), ``ctry`` ITU country
@@ -1570,6 +1572,12 @@ def corpus(raw_dir: Path, manifest_path: Path = MANIFEST) -> list[Fault]:
         if source.layout in seen:
             continue
         seen.add(source.layout)
+        if not source.parse:  # registered before its parser: only its bytes can be at fault
+            faults += [
+                _checksum_fault(source.layout, source.id),
+                _missing_fault(source.layout, source.id),
+            ]
+            continue
         if source.layout not in LAYOUT_FAULTS:
             raise GeneratorError(f"no faults defined for layout {source.layout!r}")
         make = LAYOUT_FAULTS[source.layout]

@@ -64,9 +64,9 @@ def test_query_cannot_write(warehouse_env):
 def test_sources_list_and_verify(warehouse_env):
     runner = CliRunner()
     listed = runner.invoke(main, ["sources", "list"], env=warehouse_env)
-    assert listed.exit_code == 0 and listed.output.count(" yes") == 18
+    assert listed.exit_code == 0 and listed.output.count(" yes") == 19
     verified = runner.invoke(main, ["sources", "verify"], env=warehouse_env)
-    assert verified.exit_code == 0 and verified.output.count("ok ") == 18
+    assert verified.exit_code == 0 and verified.output.count("ok ") == 19
 
 
 def test_query_without_warehouse_says_what_to_do(tmp_path):

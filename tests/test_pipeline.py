@@ -38,7 +38,10 @@ def test_asset_graph_snapshot(isolated_settings):
     defs = build_definitions(isolated_settings)
     graph = defs.resolve_asset_graph()
     keys = sorted(k.to_user_string() for k in graph.get_all_asset_keys())
-    assert len(keys) == 18 + 18 + 10
+    # 19 sources verified, 18 parsed: the P2C register is registered before its parser exists
+    assert len(keys) == 19 + 18 + 10
+    assert "raw_itu_p2c_headline_totals" in keys
+    assert not [k for k in keys if k.startswith("parsed_p2c")]
     assert [k for k in keys if not k.startswith(("raw_", "parsed_"))] == [
         "core_country__observations",
         "core_entities",
@@ -133,13 +136,10 @@ def test_warehouse_queries(built):
         ("itu-agg-2024-11", 15.6),
         ("itu-agg-2025-11", 15.6),
     ]
-    # 2024 as revised by the newest edition, not the Nov 2024 edition's 67.6
-    assert con.execute(world.format(table="latest_observations", year=2024)).fetchall() == [
-        ("itu-agg-2025-11", 71.2)
-    ]
     editions = dict(con.execute("select id, source_sha256 from editions").fetchall())
     assert editions["itu-agg-2025-11"].startswith("fd9070eb")
-    assert len(editions) == 18
+    assert len(editions) == 19
+    assert editions["p2c-headline-totals-2026-03"].startswith("fb4fa09f")  # verified, not parsed
     rows = dict(con.execute("select edition, count(*) from observations group by 1").fetchall())
     itu = {k: v for k, v in rows.items() if k.startswith("itu-agg-20") and len(k) == 15}
     assert itu == {
@@ -154,6 +154,61 @@ def test_warehouse_queries(built):
         [str(settings.parquet_dir / "observations" / "*" / "*.parquet")],
     ).fetchone()[0]
     assert parquet == sum(rows.values())
+
+
+KEY = "series, entity, sex, area, age, year, unit"
+
+
+def test_latest_is_one_row_per_key_in_the_real_warehouse(built):
+    settings, _ = built
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    for view, key in [
+        ("latest_observations", KEY),
+        ("latest_observations_other_publishers", f"publisher, {KEY}"),
+    ]:
+        repeated = f"select count(*) from (select 1 from {view} group by {key} having count(*) > 1)"
+        assert con.execute(repeated).fetchone() == (0,), view
+    # the analyst's question has one answer: ITU's, with its edition (Nov 2025 workbook, World
+    # row 127, 2024 column AQ: 71.2; the Nov 2024 edition said 67.6, WDI and the extract 71.2)
+    world = con.execute(
+        """select value, publisher, edition, cast(edition_date as varchar), source_location
+           from latest_observations where entity = 'WLD' and series = 'internet_use'
+           and year = 2024 and sex = '_T' and area = '_T' and age = '_T' and unit = 'percent'"""
+    ).fetchall()
+    assert world == [
+        (71.2, "ITU", "itu-agg-2025-11", "2025-11-13", "By dvpmnt status and spec. reg.!AQ127")
+    ]
+    others = con.execute(
+        """select publisher, edition, value from latest_observations_other_publishers
+           where entity = 'WLD' and series = 'internet_use' and year = 2024 and sex = '_T'
+           and area = '_T' and age = '_T' and unit = 'percent' order by publisher"""
+    ).fetchall()
+    assert others == [
+        ("World Bank", "wb-wdi-2026-07", 71.2),
+        ("third party", "itu-agg-2025-11-extract", 71.2),
+    ]
+    # World fixed broadband per 100: ITU's Nov 2025 values wherever ITU has the year (2005-2025),
+    # WDI only for the years before ITU's series starts
+    broadband = con.execute(
+        """select publisher, edition, min(year), max(year), count(*) from latest_observations
+           where entity = 'WLD' and series = 'fixed_broadband_subscriptions'
+           and unit = 'per_100' group by all order by 3"""
+    ).fetchall()
+    assert broadband == [
+        ("World Bank", "wb-wdi-2022-05", 2001, 2004, 4),
+        ("ITU", "itu-agg-2025-11", 2005, 2025, 21),
+    ]
+    # high-income urban Internet use: one row a year; 2021 is only in Nov 2024, so it says so
+    urban = con.execute(
+        """select year, edition from latest_observations where entity = 'HIC'
+           and series = 'internet_use' and sex = '_T' and area = 'U' and age = '_T'
+           and unit = 'percent' order by year"""
+    ).fetchall()
+    assert urban == [(2021, "itu-agg-2024-11")] + [
+        (y, "itu-agg-2025-11") for y in range(2022, 2026)
+    ]
+    cross_check = "select count(*) from latest_observations where publisher = 'third party'"
+    assert con.execute(cross_check).fetchone() == (0,)
 
 
 def test_rebuild_from_parquet_alone(built, tmp_path):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ictstats import build
 from ictstats.errors import SourceError
 from ictstats.sources import KnownCopy, add_source, load_manifest, resolve, sha256_of, verify
 
@@ -19,7 +20,7 @@ def test_manifest_lists_every_mirror_file_once(manifest, mirror):
     }
     listed = [s.mirror_path for s in manifest.values()]
     assert sorted(listed) == sorted(files)
-    assert len(manifest) == 18
+    assert len(manifest) == 19
 
 
 def test_manifest_hashes_match_the_mirror(manifest, mirror):
@@ -127,4 +128,30 @@ def test_manifest_entry_without_hash_is_rejected(tmp_path):
     manifest = tmp_path / "sources.yaml"
     manifest.write_text("sources:\n  - id: x\n    publisher: ITU\n")
     with pytest.raises(SourceError, match="lacks"):
+        load_manifest(manifest)
+
+
+def test_a_source_registered_without_parser_is_verified_and_not_parsed(manifest, mirror, tmp_path):
+    p2c = manifest["itu_p2c_headline_totals"]
+    assert p2c.parse is False
+    assert resolve(p2c, tmp_path, mirror, allow_download=False).origin == "mirror"
+    parsed = build.parsed_sources(manifest.values())
+    assert [s.id for s in parsed] == [s.id for s in manifest.values() if s.id != p2c.id]
+
+
+def test_a_layout_no_parser_reads_is_an_error_unless_parse_false(manifest):
+    typo = dataclasses.replace(manifest["itu_p2c_headline_totals"], parse=True)
+    with pytest.raises(SourceError) as caught:
+        build.parsed_sources([manifest["un_m49"], typo])
+    message = str(caught.value)
+    assert "'itu_p2c_headline_totals' has layout 'p2c_headline_totals_csv'" in message
+    assert "which no parser reads" in message and "`parse: false`" in message
+
+
+def test_parse_must_be_a_boolean(tmp_path):
+    entries = yaml.safe_load((Path(__file__).parents[1] / "data" / "sources.yaml").read_text())
+    entry = next(e for e in entries["sources"] if e["id"] == "itu_p2c_headline_totals")
+    manifest = tmp_path / "sources.yaml"
+    manifest.write_text(yaml.safe_dump({"sources": [entry | {"parse": "no"}]}))
+    with pytest.raises(SourceError, match="`parse` must be true or false, not 'no'"):
         load_manifest(manifest)

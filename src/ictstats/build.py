@@ -24,6 +24,7 @@ from ictstats import (
     warehouse,
     worldbank,
 )
+from ictstats.errors import SourceError
 from ictstats.itu_aggregates import ParsedWorkbook, layout_names, parse_itu_aggregates
 from ictstats.sources import ResolvedSource, Source
 
@@ -136,6 +137,29 @@ def parse_country_source(resolved: ResolvedSource) -> pd.DataFrame:
 
 def parse_reference(resolved: ResolvedSource) -> Any:
     return REFERENCE_PARSERS[resolved.source.layout](resolved.path, resolved.source.filename)
+
+
+def parsed_sources(sources: Iterable[Source], manifest_name: str = "sources.yaml") -> list[Source]:
+    """The sources the build parses, in manifest order.
+
+    A source with `parse: false` is registered before its parser exists: it is verified and listed
+    in `editions`, never read. Any other source whose layout no parser reads stops here (a typo in
+    a layout must not drop a file from the warehouse silently).
+    """
+    sources = list(sources)
+    known = ITU_AGGREGATE_LAYOUTS | set(OBSERVATION_PARSERS) | set(REFERENCE_PARSERS)
+    unread = [s for s in sources if s.parse and s.layout not in known]
+    if unread:
+        raise SourceError(
+            "; ".join(
+                f"{manifest_name}: source {s.id!r} has layout {s.layout!r}, which no parser reads"
+                for s in unread
+            )
+            + f". Known layouts: {', '.join(sorted(known))}. Correct the layout, or set "
+            "`parse: false` to register the file (verified, listed in `editions`) without "
+            "reading it."
+        )
+    return [s for s in sources if s.parse]
 
 
 @dataclass

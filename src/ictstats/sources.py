@@ -56,6 +56,8 @@ class Source:
     resaved_by_third_party: bool = False
     secondary: bool = False
     notes: str = ""
+    # False: registered (verified, listed in `editions`) before its parser exists; never read
+    parse: bool = True
 
     @classmethod
     def from_mapping(cls, entry: dict[str, Any]) -> Source:
@@ -103,6 +105,11 @@ def load_manifest(path: Path) -> dict[str, Source]:
         missing = [k for k in REQUIRED if not entry.get(k)]
         if missing:
             raise SourceError(f"{path.name}: source #{number} ({entry.get('id')}) lacks {missing}")
+        if not isinstance(entry.get("parse", True), bool):
+            raise SourceError(
+                f"{path.name}: source #{number} ({entry.get('id')}): `parse` must be true or "
+                f"false, not {entry['parse']!r}"
+            )
         source = Source.from_mapping(entry)
         if source.id in sources:
             raise SourceError(f"{path.name}: source id {source.id!r} appears twice")

@@ -8,6 +8,13 @@ leaves the previous one in place:
   repointed with one `os.replace`.
 - The DuckDB file is built beside the old one from that Parquet and swapped in with `os.replace`;
   open readers keep the file they opened.
+
+`latest_observations` holds one row per key (series, entity, sex, area, age, year, unit): the
+value of the first publisher in `PUBLISHER_PRECEDENCE` that carries the key, from that publisher's
+newest edition (by edition date) carrying it. Other publishers' newest values of the same keys
+are in `latest_observations_other_publishers`. Both are checked to be one row per key before
+anything is published (`check_latest_views`): a violation stops the build with the previous
+warehouse in place.
 """
 
 from __future__ import annotations
@@ -24,9 +31,35 @@ import pandas as pd
 
 from ictstats import codes
 from ictstats.crashpoints import crash_point
+from ictstats.errors import SourceError, ValidationError
 
+# Unit is part of the key: ITU publishes one indicator in two units (Internet users in percent
+# and in millions, coverage in percent and in millions of people); both are values of their own.
 OBSERVATION_KEY_SQL = "series, entity, sex, area, age, year, unit"
 KEEP_BUILDS = 2
+
+# Which publisher's value is `latest` for a key: the first in this order that carries the key.
+# ITU is the originator of the ICT indicators; the others republish ITU's numbers (the closer to
+# ITU, the earlier). All ITU files (aggregates, country files, DataHub) are one publisher: they
+# are releases of one database, so among them the newest edition date wins. None: a cross-check
+# only, never `latest` (its values stay in `latest_observations_other_publishers`). A publisher
+# with observations that is not listed stops the build: its place must be decided, not guessed.
+PUBLISHER_PRECEDENCE: dict[str, int | None] = {
+    "ITU": 1,
+    # the global SDG database: the values ITU reports as custodian agency, unchanged
+    "UN Statistics Division": 2,
+    # WDI: ITU's series and World Bank aggregates of them
+    "World Bank": 3,
+    # grapher files built from WDI: a second-hand copy
+    "Our World in Data": 4,
+    # extracts made by others from a publisher's file
+    "third party": None,
+}
+# Two datasets of one publisher dated the same day that carry the same key: the lower rank wins
+# (default 0). ITU's Feb 2022 by-sex/area table repeats the totals of its Internet-use file as
+# text rounded to one decimal (117 keys, 108 differ by up to 0.05), so the full-precision file wins.
+# An undeclared tie is not broken arbitrarily: it duplicates the key and stops the build.
+SAME_DAY_RANK: dict[str, int] = {"itu_country_by_sex_area_text": 1}
 
 
 def dimension_tables() -> dict[str, pd.DataFrame]:
@@ -66,7 +99,11 @@ def write_parquet_build(
     observations: pd.DataFrame,
     tables: Mapping[str, pd.DataFrame],
 ) -> Path:
-    """Write a complete Parquet build and make it the current one; return its folder."""
+    """Write a complete Parquet build and make it the current one; return its folder.
+
+    Refuses (before writing anything) a build whose latest views would not be one row per key.
+    """
+    check_latest(observations, tables["editions"])
     builds = curated_dir / "parquet-builds"
     _remove_leftovers(builds, ".staging-*")  # from a build that was killed mid-write
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
@@ -128,6 +165,7 @@ def build_duckdb(parquet_dir: Path, database: Path) -> None:
         try:
             _load_tables(con, parquet_dir)
             _create_views(con)
+            check_latest_views(con)  # blocking: the old file stays if this fails
             con.execute("checkpoint")
         finally:
             con.close()
@@ -153,21 +191,99 @@ def _load_tables(con: duckdb.DuckDBPyConnection, parquet_dir: Path) -> None:
         con.execute(f"create table {table.stem} as select * from read_parquet('{table}')")
 
 
+def _ranked_sql(partition: str, order: str, where: str = "") -> str:
+    """Observations with their edition's publisher, dataset and date, ranked within `partition`.
+
+    `rank()`, not `row_number()`: two editions that tie both keep rank 1, so a tie shows up as a
+    duplicate key (and stops the build) instead of being broken by chance.
+    """
+    return f"""
+        select o.*, e.publisher, e.dataset, e.date as edition_date,
+               rank() over (partition by {partition} order by {order}) as pick
+        from observations o join editions e on e.id = o.edition
+        {where}
+    """
+
+
+# Newest edition first by its date (never by its label); same-day datasets by SAME_DAY_RANK.
+_NEWEST_FIRST = "e.date desc, e.same_day_rank"
+
+
 def _create_views(con: duckdb.DuckDBPyConnection) -> None:
+    latest = _ranked_sql(
+        OBSERVATION_KEY_SQL,
+        f"e.latest_rank, {_NEWEST_FIRST}",
+        "where e.latest_rank is not null",
+    )
+    con.execute(
+        f"create view latest_observations as select * exclude (pick) from ({latest}) where pick = 1"
+    )
+    newest = _ranked_sql(f"e.publisher, {OBSERVATION_KEY_SQL}", _NEWEST_FIRST)
+    same_key = " and ".join(f"l.{c} = n.{c}" for c in OBSERVATION_KEY_SQL.split(", "))
     con.execute(
         f"""
-        create view latest_observations as
-        select * exclude (dataset, newest_first)
-        from (
-            select o.*, e.dataset,
-                   row_number() over (
-                       partition by e.dataset, {OBSERVATION_KEY_SQL}
-                       order by e.date desc, e.id desc) as newest_first
-            from observations o join editions e on e.id = o.edition
-        )
-        where newest_first = 1
+        create view latest_observations_other_publishers as
+        select n.* exclude (pick), l.publisher as latest_publisher,
+               l.edition as latest_edition, l.value as latest_value
+        from ({newest}) n left join latest_observations l on {same_key}
+        where n.pick = 1 and n.publisher is distinct from l.publisher
         """
     )
+
+
+# The key each latest view must not repeat.
+LATEST_VIEW_KEYS = {
+    "latest_observations": OBSERVATION_KEY_SQL,
+    "latest_observations_other_publishers": f"publisher, {OBSERVATION_KEY_SQL}",
+}
+_SHOWN = 20
+
+
+def check_latest_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Stop unless each latest view holds one row per key; name the keys and their editions."""
+    found = []
+    for view, key in LATEST_VIEW_KEYS.items():
+        columns = ", ".join(f"v.{column}" for column in key.split(", "))
+        found.append(
+            con.execute(
+                f"""
+                select '{view}' as view, {columns}, count(*) as rows_,
+                       string_agg(v.edition || ' (' || v.publisher || ', ' || v.edition_date
+                                  || ', ' || e.source_file || ' ' || v.source_location || ')',
+                                  '; ' order by v.edition) as editions
+                from {view} v join editions e on e.id = v.edition
+                group by {columns} having count(*) > 1
+                order by {columns}
+                """
+            ).df()
+        )
+    duplicates = pd.concat(found, ignore_index=True)
+    if duplicates.empty:
+        return
+    table = duplicates.head(_SHOWN).rename(columns={"rows_": "rows"}).to_markdown(index=False)
+    more = f"\n... and {len(duplicates) - _SHOWN} more" if len(duplicates) > _SHOWN else ""
+    raise ValidationError(
+        "latest views are not one row per key (nothing was published; the previous warehouse "
+        "stays)",
+        f"{table}{more}\nEach key must come from one edition. Where two editions of one "
+        "publisher carry a key with the same edition date, set which dataset wins on the same "
+        "day in ictstats.warehouse.SAME_DAY_RANK, or correct an edition_date in "
+        "data/sources.yaml; otherwise the view definition (ictstats.warehouse._create_views) "
+        "is at fault.",
+        len(duplicates),
+    )
+
+
+def check_latest(observations: pd.DataFrame, editions: pd.DataFrame) -> None:
+    """`check_latest_views` on in-memory frames, before any file is written."""
+    con = duckdb.connect()
+    try:
+        con.register("observations", observations)
+        con.register("editions", editions)
+        _create_views(con)
+        check_latest_views(con)
+    finally:
+        con.close()
 
 
 def editions_table(
@@ -177,11 +293,12 @@ def editions_table(
     records = []
     for item in resolved.values():
         source = item.source  # type: ignore[attr-defined]
+        dataset = dataset_of(source.layout)
         records.append(
             {
                 "id": source.edition,
                 "publisher": source.publisher,
-                "dataset": dataset_of(source.layout),
+                "dataset": dataset,
                 "title": source.title,
                 "date": source.edition_date,
                 "source_id": source.id,
@@ -193,9 +310,27 @@ def editions_table(
                 "attribution": source.attribution,
                 "version_note": " | ".join(version_notes.get(source.edition, [])),
                 "observations": rows.get(source.edition, 0),
+                "latest_rank": _latest_rank(source, rows.get(source.edition, 0)),
+                "same_day_rank": SAME_DAY_RANK.get(dataset, 0),
             }
         )
-    return pd.DataFrame.from_records(records).sort_values("date", ignore_index=True)
+    table = pd.DataFrame.from_records(records).sort_values("date", ignore_index=True)
+    return table.astype({"latest_rank": "Int64", "same_day_rank": "int64"})
+
+
+def _latest_rank(source: object, observations: int) -> int | None:
+    """The publisher's place in `PUBLISHER_PRECEDENCE`; a publisher with values must have one."""
+    publisher = source.publisher  # type: ignore[attr-defined]
+    if publisher in PUBLISHER_PRECEDENCE:
+        return PUBLISHER_PRECEDENCE[publisher]
+    if observations:
+        raise SourceError(
+            f"data/sources.yaml: source {source.id!r} ({source.filename}, "  # type: ignore[attr-defined]
+            f"{observations:,} observations) has publisher {publisher!r}, which has no place in "
+            "ictstats.warehouse.PUBLISHER_PRECEDENCE, so latest_observations cannot rank it. "
+            "Add the publisher there with its rank, or None to keep its values as cross-checks."
+        )
+    return None
 
 
 # Layouts whose editions are vintages of one dataset although the file layout changed.
