@@ -334,8 +334,8 @@ def build_definitions(settings: Settings) -> Definitions:
             "found": AssetIn("core_entities"),
             "recomputed": AssetIn("out_ictstats__recomputed_aggregates"),
         },
-        description="Every figure of the claims register (data/claims.yaml) checked against "
-        "every edition or source that carries its series.",
+        description="Every figure of the claims register (data/claims.yaml) judged on the "
+        "edition its text relied on, with every other edition or source beside it.",
     )
     def out_ictstats__claim_checks(
         context: AssetExecutionContext, itu_obs, country_obs, found, recomputed
@@ -344,7 +344,8 @@ def build_definitions(settings: Settings) -> Definitions:
         rows = recomputed.aggregates
         facts = claims.facts_frame(observations, rows[rows["value"].notna()], secondary)
         economies = set(found.economies["code"])
-        checks = claims.check_claims(claims.load_claims(settings.claims), facts, economies)
+        register = claims.load_register(settings.claims, claims.editions_from_manifest(manifest))
+        checks = claims.check_claims(register, facts, economies)
         verdicts = claims.summary(checks)["verdict"].value_counts()
         context.log.info(", ".join(f"{v} {k}" for k, v in verdicts.items()))
         return Output(

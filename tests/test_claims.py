@@ -1,8 +1,10 @@
-"""The claims check: comparators on tiny hand-made cases, real verdicts, a new edition arriving."""
+"""The claims check: comparators and verdicts on tiny hand-made cases, the register's rules,
+real verdicts judged on the edition each text relied on, a new edition arriving."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import openpyxl
@@ -11,7 +13,19 @@ import pytest
 from dagster import DagsterInstance
 
 from ictstats import build, claims
-from ictstats.claims import CONTRADICTED, NOT_AVAILABLE, NOT_REPRODUCED, REPRODUCED, Claim
+from ictstats.claims import (
+    CONTRADICTED,
+    NOT_AVAILABLE,
+    NOT_REPRODUCED,
+    NOT_VERIFIABLE,
+    REPRODUCED,
+    REPRODUCED_THEN_REVISED,
+    Claim,
+    ClaimsError,
+    Document,
+    Edition,
+    Register,
+)
 from ictstats.itu_aggregates import load_vocabulary, normalise_label
 from ictstats.sources import add_source
 from tests.conftest import ROOT
@@ -134,12 +148,258 @@ def test_count_below_uses_the_latest_well_reported_year_and_names_the_economies(
     assert "AAA 10.0, BBB 19.9" in found["detail"].iat[0]
 
 
-def test_missing_year_is_not_available_and_never_filled_with_the_cited_value():
-    data = facts([("e1", "WLD", 2024, 67.6, "percent")])
-    checks = claims.check_claims([claim(cited=74, needed_edition="the 2025 edition")], data, set())
-    row = checks.iloc[0]
+# --- verdicts by edition, on hand-made editions ------------------------------------------------
+
+ADOPTED = dt.date(2025, 12, 17)
+EDITIONS = {  # label -> (date, dataset); labels chosen so that alphabetical order misleads
+    "zz-agg-2024": (dt.date(2024, 11, 1), "agg"),
+    "aa-agg-2025": (dt.date(2025, 11, 13), "agg"),
+    "mm-other-2026": (dt.date(2026, 7, 13), "other"),
+}
+
+
+def register(*claims_, editions=EDITIONS, not_on_hand=()) -> Register:
+    known = {k: Edition(k, d, ds) for k, (d, ds) in editions.items()}
+    for label, date in not_on_hand:
+        known[label] = Edition(label, date, "agg", f"{label} title", on_hand=False)
+    return Register(list(claims_), {"doc": Document("doc", ADOPTED)}, known, "claims.yaml")
+
+
+def judged(checks: pd.DataFrame, claim_id: str = "T") -> pd.Series:
+    return claims.summary(checks).set_index("claim").loc[claim_id]
+
+
+def test_reproduced_on_the_relied_on_edition_and_still_by_the_latest():
+    data = facts([("zz-agg-2024", "WLD", 2025, 70.9, "percent")])
+    data = pd.concat([data, facts([("aa-agg-2025", "WLD", 2025, 71.4, "percent")])])
+    # relied on zz-agg-2024 (Nov 2024): 70.9 -> 71; the latest, aa-agg-2025: 71.4 -> 71 as well
+    checks = claims.check_claims(register(claim(relied_on="zz-agg-2024")), data, set())
+    line = judged(checks)
+    assert (line["verdict"], line["judged_on"], line["value"]) == (REPRODUCED, "zz-agg-2024", 70.9)
+    assert "still gives 71.4" in line["reason"]
+
+
+def test_reproduced_then_revised_says_by_how_much():
+    data = facts(
+        [
+            ("zz-agg-2024", "LDC", 2022, 30.6, "percent"),  # offline 69.4: within 5 of 66.7
+            ("aa-agg-2025", "LDC", 2022, 28.2, "percent"),  # offline 71.8: 5.1 away
+        ]
+    )
+    c = claim(
+        entity="LDC",
+        year=2022,
+        derive="offline_share",
+        comparator="about",
+        cited=66.7,
+        tolerance=5,
+        relied_on="zz-agg-2024",
+    )
+    checks = claims.check_claims(register(c), data, set())
+    line = judged(checks)
+    assert line["verdict"] == REPRODUCED_THEN_REVISED
+    assert line["value"] == pytest.approx(69.4)
+    assert "71.8 %, revised by +2.4" in line["reason"]  # 71.8 - 69.4 = +2.4 points
+    roles = checks.set_index("edition")["role"]
+    assert (roles["zz-agg-2024"], roles["aa-agg-2025"]) == ("judged", "latest")
+
+
+def test_not_reproduced_and_contradicted_come_from_the_relied_on_edition_only():
+    data = facts(
+        [
+            ("aa-agg-2025", "WLD", 2025, 92.7, "percent"),
+            ("mm-other-2026", "WLD", 2025, 93.4, "percent"),  # another publisher, later: > 93
+        ]
+    )
+    more = claim(comparator="more_than", cited=93, relied_on="aa-agg-2025")
+    checks = claims.check_claims(register(more), data, set())
+    assert judged(checks)["verdict"] == CONTRADICTED  # 92.7 is not more than 93
+    other = checks.set_index("edition").loc["mm-other-2026"]
+    assert (other["verdict"], other["role"]) == (REPRODUCED, "confirmation")
+    plain = claim(cited=74, relied_on="aa-agg-2025")  # 92.7 rounds to 93, not 74
+    assert judged(claims.check_claims(register(plain), data, set()))["verdict"] == NOT_REPRODUCED
+
+
+def test_not_verifiable_shows_the_nearest_editions_and_never_fills_the_value():
+    data = facts(
+        [
+            ("zz-agg-2024", "WLD", 2022, 63.7, "percent"),
+            ("aa-agg-2025", "WLD", 2022, 67.0, "percent"),
+        ]
+    )
+    c = claim(
+        year=2022,
+        derive="offline_share",
+        comparator="about",
+        cited=33.3,
+        tolerance=5,
+        relied_on="agg-2022-11",
+    )
+    reg = register(c, not_on_hand=[("agg-2022-11", dt.date(2022, 11, 24))])
+    checks = claims.check_claims(reg, data, set())
+    line = judged(checks)
+    assert line["verdict"] == NOT_VERIFIABLE and pd.isna(line["value"])
+    assert line["needed_edition"] == "agg-2022-11 title"
+    # nearest after 2022-11-24: zz-agg-2024 (2024-11-01), offline 100 - 63.7 = 36.3
+    assert "nearest after: zz-agg-2024 (2024-11-01, published) 36.3 %" in line["reason"]
+    assert "latest on hand: aa-agg-2025 (2025-11-13) 33.0 %" in line["reason"]
+    roles = checks.set_index("edition")["role"]
+    assert roles["zz-agg-2024"] == "nearest_after" and roles["agg-2022-11"] == "judged"
+
+
+def test_missing_year_in_the_relied_on_edition_is_not_verifiable():
+    data = facts([("aa-agg-2025", "WLD", 2024, 67.6, "percent")])
+    checks = claims.check_claims(register(claim(relied_on="aa-agg-2025")), data, set())
+    row = checks[checks["role"] == "judged"].iloc[0]
     assert row["verdict"] == NOT_AVAILABLE and pd.isna(row["value"])
-    assert row["needed_edition"] == "the 2025 edition"
+    assert judged(checks)["verdict"] == NOT_VERIFIABLE
+
+
+def test_no_verdict_depends_on_how_edition_labels_sort():
+    rows = [
+        ("zz-agg-2024", "WLD", 2025, 73.6, "percent"),
+        ("aa-agg-2025", "WLD", 2025, 75.0, "percent"),
+        ("mm-other-2026", "WLD", 2025, 73.6, "percent"),
+    ]
+    c = claim(cited=74, relied_on="aa-agg-2025")
+    first = judged(claims.check_claims(register(c), facts(rows), set()))
+    # the same data with the rows reversed and every label swapped for one that sorts the
+    # other way round gives the same verdict, value and edition judged on
+    rename = {"zz-agg-2024": "aa-x", "aa-agg-2025": "zz-y", "mm-other-2026": "00-z"}
+    renamed = {rename[k]: v for k, v in EDITIONS.items()}
+    data = facts(rows[::-1]).assign(edition=lambda f: f["edition"].map(rename))
+    second = judged(
+        claims.check_claims(
+            register(dataclasses.replace(c, relied_on="zz-y"), editions=renamed), data, set()
+        )
+    )
+    assert first["verdict"] == second["verdict"] == NOT_REPRODUCED  # 75.0 is "75", not "74"
+    assert first["value"] == second["value"] == 75.0
+
+
+def recomputed_facts(low_coverage: bool | None) -> pd.DataFrame:
+    """One recomputed aggregate that would reproduce the cited 74 (73.6 -> 74)."""
+    frame = facts([("recomputed-e1-fy26", "WLD", 2025, 73.6, "percent")]).assign(
+        source_kind="recomputed", imputation="none"
+    )
+    return frame if low_coverage is None else frame.assign(low_coverage=low_coverage)
+
+
+@pytest.mark.parametrize(
+    ("low_coverage", "expected"),
+    [(None, REPRODUCED), (False, REPRODUCED), (True, NOT_VERIFIABLE)],
+)
+def test_a_low_coverage_recomputed_aggregate_never_judges_a_claim(low_coverage, expected):
+    # the column may not exist yet (None): the check works with or without it
+    editions = {"recomputed-e1-fy26": (dt.date(2026, 7, 13), "recomputed")}
+    c = claim(cited=74, relied_on="recomputed-e1-fy26")
+    checks = claims.check_claims(
+        register(c, editions=editions), recomputed_facts(low_coverage), set()
+    )
+    assert judged(checks)["verdict"] == expected
+
+
+def test_a_low_coverage_row_is_never_a_nearest_edition():
+    data = pd.concat(
+        [
+            facts([("zz-agg-2024", "WLD", 2025, 80.0, "percent")]).assign(low_coverage=True),
+            facts([("aa-agg-2025", "WLD", 2025, 73.6, "percent")]),
+        ]
+    )
+    reg = register(
+        claim(cited=74, relied_on="agg-2023"), not_on_hand=[("agg-2023", dt.date(2023, 11, 1))]
+    )
+    checks = claims.check_claims(reg, data, set()).set_index("edition")
+    assert checks.loc["zz-agg-2024", "role"] == "excluded_low_coverage"
+    assert checks.loc["aa-agg-2025", "role"] == "nearest_after"
+
+
+def test_a_present_statement_is_judged_at_the_latest_year_of_its_edition():
+    data = facts([("aa-agg-2025", "WLD", y, v, "percent") for y, v in [(2024, 92.0), (2025, 92.7)]])
+    current = claim(comparator="more_than", cited=93, present=True, relied_on="aa-agg-2025")
+    assert judged(claims.check_claims(register(current), data, set()))["year"] == 2025
+    stale = dataclasses.replace(current, year=2024)
+    with pytest.raises(ClaimsError, match=r"claim T, field 'year'.*up to 2025.*Set year: 2025"):
+        claims.check_claims(register(stale), data, set())
+
+
+# --- the register is checked when it is loaded ---------------------------------------------------
+
+MANIFEST_EDITIONS = {
+    "itu-agg-2022-01": Edition("itu-agg-2022-01", dt.date(2022, 1, 25), "itu_aggregates"),
+    "wb-wdi-2026-07": Edition("wb-wdi-2026-07", dt.date(2026, 7, 13), "wb_wdi"),
+}
+ONE_CLAIM = """
+documents:
+  A/RES/80/173:
+    adopted: 2025-12-17
+claims:
+  - id: C8
+    document: A/RES/80/173
+    paragraph: "21"
+    wording: w
+    series: internet_use
+    entity: WLD
+    year: 2024
+    cited: 20
+    comparator: rounded
+    relied_on: {relied_on}
+"""
+
+
+def load(tmp_path, text: str) -> Register:
+    path = tmp_path / "claims.yaml"
+    path.write_text(text, "utf-8")
+    return claims.load_register(path, MANIFEST_EDITIONS)
+
+
+def test_a_relied_on_edition_published_after_adoption_stops_the_build(tmp_path):
+    with pytest.raises(ClaimsError) as error:
+        load(tmp_path, ONE_CLAIM.format(relied_on="wb-wdi-2026-07"))
+    message = str(error.value)
+    for part in (
+        str(tmp_path / "claims.yaml"),
+        "claim C8",
+        "field 'relied_on'",
+        "wb-wdi-2026-07 was published on 2026-07-13",
+        "A/RES/80/173 was adopted on 2025-12-17",
+        "Name the edition the text used (published on or before 2025-12-17",
+    ):
+        assert part in message
+    assert load(tmp_path, ONE_CLAIM.format(relied_on="itu-agg-2022-01")).claims[0].id == "C8"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("comparator: rounded", "comparator: roughly"), r"C8, field 'comparator'.*'roughly'"),
+        (("series: internet_use", "series: web_use"), r"claim C8, field 'series'.*'web_use'"),
+        (("cited: 20", "cited: 20\n    citd: 2"), r"claim C8, field 'citd': unknown field"),
+        (("entity: WLD", "entity: XYZ"), r"claim C8, field 'entity'.*'XYZ'"),
+        (("document: A/RES/80/173", "document: A/RES/1"), r"claim C8, field 'document'"),
+        (("relied_on: {relied_on}", "relied_on: itu-agg-1999"), r"field 'relied_on'.*itu-agg-1999"),
+        (("adopted: 2025-12-17", "adopted: soon"), r"document A/RES/80/173, field 'adopted'"),
+        (("    wording: w", "    wording: [w"), r"claims.yaml: not valid YAML at line \d+"),
+    ],
+)
+def test_register_errors_name_the_file_the_claim_and_the_field(tmp_path, change, expected):
+    text = ONE_CLAIM.replace(*change).replace("{relied_on}", "itu-agg-2022-01")
+    with pytest.raises(ClaimsError, match=expected):
+        load(tmp_path, text)
+
+
+def test_a_present_claim_on_an_edition_not_on_hand_uses_its_latest_year(tmp_path):
+    text = ONE_CLAIM.format(relied_on="itu-agg-2022-11") + "    present: true\n"
+    text += """editions_not_on_hand:
+  itu-agg-2022-11:
+    title: Nov 2022
+    dataset: itu_aggregates
+    date: 2022-11-24
+    latest_year: 2022
+"""
+    with pytest.raises(ClaimsError, match=r"field 'year'.*holds 2022, the claim says 2024"):
+        load(tmp_path, text)
+    assert load(tmp_path, text.replace("year: 2024", "year: 2022")).claims[0].present
 
 
 # --- the real register against the data on hand ------------------------------------------------
@@ -155,7 +415,8 @@ def checks(parsed, country_observations, found_entities, manifest):
     secondary = {s.edition for s in manifest.values() if s.secondary}
     facts_frame = claims.facts_frame(observations, None, secondary)
     economies = set(found_entities.economies["code"])
-    return claims.check_claims(claims.load_claims(REGISTER), facts_frame, economies)
+    register = claims.load_register(REGISTER, claims.editions_from_manifest(manifest))
+    return claims.check_claims(register, facts_frame, economies)
 
 
 def verdict(checks, claim_id, edition):
@@ -178,7 +439,11 @@ def verdict(checks, claim_id, edition):
         ("C13", "itu-agg-2025-11", (REPRODUCED, 70.5)),
         ("C15", "itu-agg-2022-01", (REPRODUCED, 90.3)),
         ("C16", "itu-agg-2022-01", (REPRODUCED, 57.1)),
-        ("C23", "itu-agg-2024-11", (REPRODUCED, 2906.56)),
+        # 2021 (the latest year in June 2022): 4,901.2 M users at 62.5 % -> 7,841.9 M people,
+        # 2,940.7 M offline ("2.9 billion"); Nov 2024 revised 2021 to 4,903.6 M at 61.7 %:
+        # 7,947.5 - 4,903.6 = 3,043.9 M ("3.0 billion")
+        ("C23", "itu-agg-2022-01", (REPRODUCED, 2940.72)),
+        ("C23", "itu-agg-2024-11", (NOT_REPRODUCED, 3043.89)),
         ("C17", "itu-agg-2025-11", (NOT_REPRODUCED, 69.8)),
     ],
 )
@@ -192,13 +457,34 @@ def test_secondary_sources_are_labelled(checks):
     assert verdict(checks, "C9", "itu-agg-2025-11-extract") == (REPRODUCED, 85.4)
 
 
-def test_claims_needing_the_nov_2022_edition_say_so(checks):
+def test_claims_needing_the_nov_2022_edition_are_not_verifiable_with_the_nearest_shown(checks):
     summary = claims.summary(checks).set_index("claim")
-    for claim_id in ("C17", "C18", "C19", "C20"):
-        assert summary.loc[claim_id, "verdict"] == NOT_REPRODUCED
-        assert "November 2022" in summary.loc[claim_id, "needed_edition"]
+    for claim_id in ("C17", "C18", "C19", "C20", "C21", "C22"):
+        line = summary.loc[claim_id]
+        assert (line["verdict"], line["judged_on"]) == (NOT_VERIFIABLE, "itu-agg-2022-11")
+        assert "November 2022" in line["needed_edition"]
+        assert "nearest after: itu-agg-2024-11" in line["reason"]
+    # C22: Nov 2024 gives 100 - 30.6 = 69.4 % offline, Nov 2025 100 - 28.2 = 71.8 %: neither
+    # was published before 19 Dec 2023, so neither is the verdict
+    assert "69.4 %" in summary.loc["C22", "reason"] and "71.8 %" in summary.loc["C22", "reason"]
+
+
+def test_real_verdicts_are_judged_on_an_edition_published_before_adoption(checks):
+    summary = claims.summary(checks).set_index("claim")
+    assert (summary["judged_on_date"] <= summary["adopted"]).all()
     assert summary.loc["C1", "verdict"] == CONTRADICTED
-    assert summary.loc["C8", "best_value"] == 11  # WDI July 2026: 11 economies below 20 % in 2024
+    assert summary.loc["C21", "judged_on"] == "itu-agg-2022-11"  # never wb-wdi-2026-07
+    assert (summary.loc["C23", "verdict"], summary.loc["C23", "judged_on"]) == (
+        REPRODUCED,
+        "itu-agg-2022-01",
+    )
+    c8 = checks[checks["claim"] == "C8"].set_index("edition")
+    assert summary.loc["C8", "verdict"] == NOT_VERIFIABLE
+    # WDI July 2026 (11 economies below 20 % in 2024) is shown after the verdict, not as it
+    assert (c8.loc["wb-wdi-2026-07", "value"], c8.loc["wb-wdi-2026-07", "role"]) == (
+        11,
+        "nearest_after",
+    )
 
 
 # --- a new edition arrives ---------------------------------------------------------------------

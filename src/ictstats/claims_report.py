@@ -14,6 +14,8 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from tabulate import tabulate
 
+from ictstats.claims import cited_text
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -29,18 +31,46 @@ def _year(value: object) -> str:
     )
 
 
+def _date(value: object) -> str:
+    """A date as YYYY-MM-DD whether it comes from the check (date) or the warehouse (Timestamp)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return ""
+    return str(value)[:10]
+
+
+def _digits(row: dict) -> int:
+    unit = row.get("unit")
+    if unit == "economies":
+        return 0
+    return 2 if unit == "times" else 1
+
+
+def _tolerance(row: dict) -> str:
+    tolerance = row.get("tolerance")
+    if tolerance is None or (isinstance(tolerance, float) and math.isnan(tolerance)):
+        return ""
+    return f"± {float(tolerance):g}"
+
+
 def _display(frame: pd.DataFrame) -> list[dict]:
     records = []
     for row in frame.to_dict(orient="records"):
-        digits = 2 if row.get("comparator") == "more_than" and abs(row.get("cited", 0)) < 10 else 1
-        value = row.get("best_value", row.get("value"))
+        digits = _digits(row)
+        tolerance = row.get("tolerance")
+        if isinstance(tolerance, float) and math.isnan(tolerance):
+            tolerance = None
         records.append(
             row
             | {
-                "cited_text": _number(row.get("cited"), digits),
-                "value_text": _number(value, digits),
+                "cited_text": cited_text(row["comparator"], row["cited"], tolerance, row["unit"]),
+                "tolerance_text": _tolerance(row),
+                "value_text": _number(row.get("value"), digits),
                 "difference_text": _number(row.get("difference"), digits),
                 "year_text": _year(row.get("year")),
+                "judged_on_text": f"{row.get('judged_on', row.get('relied_on'))} "
+                f"({_date(row.get('judged_on_date', row.get('relied_on_date')))})",
+                "document_text": f"{row['document']} (adopted {_date(row.get('adopted'))})",
+                "edition_date_text": _date(row.get("edition_date")),
             }
         )
     return records
@@ -48,21 +78,27 @@ def _display(frame: pd.DataFrame) -> list[dict]:
 
 SUMMARY_COLUMNS = {  # display column -> header
     "claim": "claim",
+    "document_text": "document",
     "cited_text": "cited",
-    "value_text": "best value found",
-    "year_text": "year",
-    "source": "source",
-    "source_kind": "kind",
+    "comparator": "comparator",
+    "tolerance_text": "tolerance",
+    "unit": "unit",
     "verdict": "verdict",
+    "judged_on_text": "judged on (published)",
+    "year_text": "year",
+    "value_text": "value",
 }
 CHECK_COLUMNS = {
     "claim": "claim",
     "edition": "edition",
+    "edition_date_text": "published",
     "source_kind": "kind",
     "imputation": "imputation",
     "year_text": "year",
     "value_text": "value",
-    "verdict": "verdict",
+    "unit": "unit",
+    "verdict": "result",
+    "role": "role",
 }
 
 
@@ -72,7 +108,9 @@ def _markdown_table(frame: pd.DataFrame, columns: dict[str, str]) -> str:
 
 
 def markdown_summary(summary: pd.DataFrame) -> str:
-    return _markdown_table(summary, SUMMARY_COLUMNS)
+    """The verdict table, then each claim's reason (the values behind the verdict)."""
+    reasons = "\n".join(f"- **{r['claim']}**: {r['reason']}" for r in _display(summary))
+    return _markdown_table(summary, SUMMARY_COLUMNS) + "\n\nWhy:\n\n" + reasons
 
 
 def markdown_checks(checks: pd.DataFrame) -> str:

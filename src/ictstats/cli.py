@@ -42,6 +42,7 @@ def run(select: tuple[str, ...], force: bool) -> None:
     from ictstats import fingerprint
 
     settings = Settings.from_env()
+    _check_claims_register(settings)  # a broken register stops here, before the 15 s of building
     if not (force or select) and fingerprint.is_up_to_date(settings):
         click.echo(
             "nothing changed since the last build (sources, manifest, claims, code); "
@@ -61,6 +62,13 @@ def run(select: tuple[str, ...], force: bool) -> None:
         ).fetchall()
         click.echo(tabulate(rows, headers=["edition", "observations"], tablefmt="simple"))
         click.echo(f"warehouse: {settings.warehouse}")
+
+
+def _check_claims_register(settings: Settings) -> None:
+    """Load and validate data/claims.yaml against the manifest's edition dates (ClaimsError)."""
+    from ictstats.claims import editions_from_manifest, load_register
+
+    load_register(settings.claims, editions_from_manifest(load_manifest(settings.manifest)))
 
 
 @main.group()
@@ -184,14 +192,20 @@ def query(sql: str, fmt: str) -> None:
 
 
 @main.command("claims")
-@click.option("--all", "every", is_flag=True, help="Every edition and source, not the summary.")
+@click.option(
+    "--all", "every", is_flag=True, help="Every edition and source beside the verdict's edition."
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 def claims_command(every: bool, fmt: str) -> None:
-    """The cited figures (data/claims.yaml) checked against the data, from the warehouse."""
+    """The cited figures (data/claims.yaml), each judged on the edition its text relied on."""
     from ictstats.claims import summary
 
     con = _connect(Settings.from_env())
     checks = con.execute("select * from claim_checks").fetchdf()
+    if "role" not in checks:
+        raise click.ClickException(
+            "the warehouse's claim_checks table predates verdicts by edition; run `ictstats run`"
+        )
     frame = checks if every else summary(checks)
     if fmt == "csv":
         click.echo(frame.to_csv(index=False), nl=False)
