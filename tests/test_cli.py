@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from ictstats.cli import main
+from ictstats.warehouse import OLDEST_DUCKDB_READER
 from tests.conftest import isolated_env
 
 
@@ -200,3 +203,56 @@ def test_tampered_output_is_rebuilt_and_named(warehouse_env):
     assert units.read_bytes() == good  # the rebuilt build wrote the same bytes again
     again = CliRunner().invoke(main, ["run"], env=warehouse_env)
     assert "nothing changed" in again.output
+
+
+# --- analysts' tools open the warehouse -------------------------------------------------------
+
+COUNT_EVERY_TABLE = """
+import json, sys
+import duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+names = [r[0] for r in con.execute(
+    "select table_name from information_schema.tables order by 1").fetchall()]
+counts = {n: con.execute(f'select count(*) from "{n}"').fetchone()[0] for n in names}
+world = con.execute(sys.argv[2]).fetchall()
+print(json.dumps({"version": duckdb.__version__, "counts": counts, "world": world}))
+"""
+
+
+def test_oldest_claimed_duckdb_reads_every_table_and_view(warehouse_env):
+    """The warehouse is written in a storage format DuckDB 1.0.0 reads (README: Reliability).
+
+    `make setup` installs that release beside the project's packages (.venv/duckdb-1.0.0);
+    this test runs it in a child process and compares its answers with the current DuckDB's.
+    """
+    oldest = Path(sys.prefix) / f"duckdb-{OLDEST_DUCKDB_READER}"
+    if not (oldest / "duckdb").is_dir():
+        pytest.fail(f"DuckDB {OLDEST_DUCKDB_READER} is not installed at {oldest}: run `make setup`")
+    database = str(Path(warehouse_env["ICTSTATS_CURATED"]) / "ictstats.duckdb")
+    world = WORLD_2005.format(year=2005)
+
+    def answers(extra_path: str | None) -> dict:
+        env = {**os.environ, "PYTHONPATH": extra_path} if extra_path else dict(os.environ)
+        child = subprocess.run(
+            [sys.executable, "-c", COUNT_EVERY_TABLE, database, world],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert child.returncode == 0, child.stderr[-2000:]
+        return json.loads(child.stdout)
+
+    old, new = answers(str(oldest)), answers(None)
+    assert old["version"] == OLDEST_DUCKDB_READER and new["version"] != OLDEST_DUCKDB_READER
+    assert {"observations", "editions", "latest_observations"} <= old["counts"].keys()
+    assert old["counts"] == new["counts"]
+    assert (
+        old["world"]
+        == new["world"]
+        == [
+            ["itu-agg-2019-10", 16.8],
+            ["itu-agg-2022-01", 15.8],
+            ["itu-agg-2024-11", 15.6],
+            ["itu-agg-2025-11", 15.6],
+        ]
+    )
