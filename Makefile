@@ -9,7 +9,12 @@ export ICTSTATS_DAGSTER_STORAGE ?= $(CURDIR)/.dagster
 
 .PHONY: setup run test lint format dev contract bench faults clean
 
-setup: $(INSTALLED)
+# The oldest DuckDB the README says opens the warehouse (ictstats.warehouse.OLDEST_DUCKDB_READER;
+# keep equal), in its own folder beside the venv's packages: tests/test_cli.py runs it.
+OLDEST_DUCKDB := 1.0.0
+OLD_DUCKDB := $(VENV)/duckdb-$(OLDEST_DUCKDB)
+
+setup: $(INSTALLED) $(OLD_DUCKDB)/.installed
 
 # uv installs the pinned set in seconds; plain pip is the fallback if uv cannot be had.
 $(INSTALLED): pyproject.toml
@@ -17,6 +22,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv \
 	  && $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]' \
 	  || $(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(OLD_DUCKDB)/.installed: $(INSTALLED)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --target $(OLD_DUCKDB) duckdb==$(OLDEST_DUCKDB) \
+	  || $(BIN)/python -m pip install --quiet --target $(OLD_DUCKDB) duckdb==$(OLDEST_DUCKDB)
 	touch $@
 
 run: setup

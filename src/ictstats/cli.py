@@ -43,12 +43,16 @@ def run(select: tuple[str, ...], force: bool) -> None:
 
     settings = Settings.from_env()
     _check_claims_register(settings)  # a broken register stops here, before the 15 s of building
-    if not (force or select) and fingerprint.is_up_to_date(settings):
-        click.echo(
-            "nothing changed since the last build (sources, manifest, claims, code); "
-            "the warehouse is current. `ictstats run --force` rebuilds anyway."
-        )
-        return
+    if not (force or select):
+        reason = fingerprint.why_rebuild(settings)
+        if reason is None:
+            click.echo(
+                "nothing changed since the last build (sources, manifest, claims, code, and "
+                "every output file checked against its recorded SHA-256); the warehouse is "
+                "current. `ictstats run --force` rebuilds anyway."
+            )
+            return
+        click.echo(f"rebuilding: {reason}")
     from pipelines.run import materialize_all  # Dagster is imported only for a real run
 
     if not materialize_all(settings.root, list(select) or None):
@@ -169,15 +173,26 @@ def sources_add(
 @main.command()
 @click.argument("sql")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
-def query(sql: str, fmt: str) -> None:
-    """Run read-only SQL against the warehouse (data/curated/ictstats.duckdb)."""
-    con = _connect(Settings.from_env())
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Interrupt the query after this many seconds.",
+)
+def query(sql: str, fmt: str, timeout: float | None) -> None:
+    """Run one read-only SQL statement against the warehouse (data/curated/ictstats.duckdb).
+
+    The query reads the warehouse and nothing else: no file access, no settings, no extensions.
+    """
+    from ictstats.query import run_query
+
+    settings = Settings.from_env()
     try:
-        cursor = con.execute(sql)
-        columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()  # Python values: dates stay dates, no pandas coercion
-    except Exception as exc:  # duckdb's errors already say what is wrong with the SQL
+        result = run_query(settings.warehouse, sql, timeout)
+    except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
+    columns, rows = result.columns, result.rows
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")

@@ -37,6 +37,12 @@ from ictstats.errors import SourceError, ValidationError
 # and in millions, coverage in percent and in millions of people); both are values of their own.
 OBSERVATION_KEY_SQL = "series, entity, sex, area, age, year, unit"
 KEEP_BUILDS = 2
+# The DuckDB file is written in the storage format of DuckDB 1.0.0, not DuckDB 2.0's own: the
+# command-line tool and libraries analysts install (1.x) refuse a 2.0 file ("version number
+# 69"); every DuckDB from 1.0.0 on, 2.0 included, reads this one. The oldest reader is tested
+# (tests/test_cli.py), installed by `make setup` (keep the Makefile's OLDEST_DUCKDB equal).
+STORAGE_VERSION = "v1.0.0"
+OLDEST_DUCKDB_READER = "1.0.0"
 
 # Which publisher's value is `latest` for a key: the first in this order that carries the key.
 # ITU is the originator of the ICT indicators; the others republish ITU's numbers (the closer to
@@ -161,12 +167,15 @@ def build_duckdb(parquet_dir: Path, database: Path) -> None:
     _remove_leftovers(database.parent, f".{database.name}.*.tmp*")
     tmp = database.with_name(f".{database.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect()
         try:
+            quoted = str(tmp).replace("'", "''")
+            con.execute(f"attach '{quoted}' as warehouse (storage_version '{STORAGE_VERSION}')")
+            con.execute("use warehouse")
             _load_tables(con, parquet_dir)
             _create_views(con)
             check_latest_views(con)  # blocking: the old file stays if this fails
-            con.execute("checkpoint")
+            con.execute("checkpoint warehouse")
         finally:
             con.close()
         crash_point("duckdb-written")

@@ -6,8 +6,13 @@ workbooks, and never expands XML entities.
 
 from __future__ import annotations
 
+import copy
+import posixpath
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
 
@@ -15,10 +20,23 @@ from ictstats.errors import LayoutError
 
 Grid = list[list[Any]]
 
-# Input caps: the largest sheet we read (OGHIST) is 240 x 40 cells. A sheet beyond these is
-# refused before it is loaded, so a malformed or hostile file cannot exhaust memory.
+# Input caps, checked before calamine opens a file (`check_spreadsheet_caps`). The 200 MB cap of
+# ictstats.sources applies to the file as stored; an .xlsx is a zip, so a 1.45 MB file can hold
+# a 1.5 GB part (calamine then peaked at 7.4 GB RSS and aborted). Measured on the sources: the
+# largest part is 0.5 MB (PercentIndividualsUsingInternet.xlsx, sheet1.xml), the largest
+# workbook unpacks to 0.8 MB, the largest sheet is 2,086 rows, 65 columns, 15,405 cells.
+MIB = 1024 * 1024
+MAX_PART_BYTES = 16 * MIB  # one part unpacked: 30x the largest real part; ~4x that in memory
+MAX_WORKBOOK_BYTES = 64 * MIB  # all parts together, unpacked
+MAX_PARTS = 1_000  # the sources have 19 to 45
+# calamine holds a sheet as a dense rows x columns range of ~32 bytes a cell (A1 plus ALL99999
+# took 3 GB from a 1.5 KB file), so the extent is capped, read from the sheet's XML beforehand.
 MAX_SHEET_ROWS = 100_000
 MAX_SHEET_COLUMNS = 1_000
+MAX_SHEET_CELLS = 2_000_000  # 130x the largest real sheet; ~64 MB as calamine's dense range
+# A legacy .xls (OLE2/BIFF8) is not compressed: every stream is at most the file's size, and the
+# format itself allows at most 65,536 rows x 256 columns. The source .xls is 115 KB.
+MAX_XLS_BYTES = 16 * MIB
 
 
 def column_letter(index: int) -> str:
@@ -42,6 +60,7 @@ def read_sheets(path: Path, sheet_names: list[str]) -> dict[str, Grid]:
     `skip_empty_area=False` keeps leading empty rows and columns, so indices are the sheet's
     own and every source location we record can be found in Excel.
     """
+    check_spreadsheet_caps(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for unreadable files
@@ -61,15 +80,152 @@ def read_sheets(path: Path, sheet_names: list[str]) -> dict[str, Grid]:
             sheet = workbook.get_sheet_by_name(name)
             # total_height/total_width are the last 0-based indices of the declared range
             rows, columns = sheet.total_height + 1, sheet.total_width + 1
-            if rows > MAX_SHEET_ROWS or columns > MAX_SHEET_COLUMNS:
-                raise LayoutError(
-                    path.name,
-                    name,
-                    None,
-                    f"sheet is {rows:,} rows x {columns:,} columns, beyond the cap of "
-                    f"{MAX_SHEET_ROWS:,} x {MAX_SHEET_COLUMNS:,} (ictstats.workbook)",
-                )
+            if _beyond_extent(rows, columns):  # the .xls path: its extent is known only now
+                raise LayoutError(path.name, name, None, _extent_problem(rows, columns))
             grids[name] = sheet.to_python(skip_empty_area=False)
         return grids
     finally:
         workbook.close()
+
+
+def check_spreadsheet_caps(path: Path) -> None:
+    """Refuse a spreadsheet whose unpacked parts or sheet extents exceed the caps above.
+
+    Reads only the zip directory and inflates each part in 1 MiB blocks, never more than the
+    caps, so a refused file costs little memory. Raises LayoutError naming file and part.
+    """
+    if zipfile.is_zipfile(path):
+        _check_zip_parts(path)
+    elif path.suffix.lower() == ".xls" and path.stat().st_size > MAX_XLS_BYTES:
+        raise LayoutError(
+            path.name,
+            None,
+            None,
+            f"legacy .xls of {path.stat().st_size:,} bytes, beyond the cap of "
+            f"{MAX_XLS_BYTES:,} bytes (ictstats.workbook.MAX_XLS_BYTES); the sources are about "
+            "0.1 MB. Is this the right file?",
+        )
+
+
+def _check_zip_parts(path: Path) -> None:
+    def refuse(problem: str) -> LayoutError:
+        return LayoutError(path.name, None, None, f"{problem}. Is this the right file?")
+
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_PARTS:
+            raise refuse(f"{len(parts):,} parts, beyond the cap of {MAX_PARTS:,}")
+        for part in parts:  # the declared sizes first: nothing is inflated if one is too big
+            if part.file_size > MAX_PART_BYTES:
+                raise refuse(
+                    f"part {part.filename} unpacks to {part.file_size:,} bytes, beyond the cap "
+                    f"of {MAX_PART_BYTES:,} bytes a part (ictstats.workbook.MAX_PART_BYTES)"
+                )
+        total = sum(part.file_size for part in parts)
+        if total > MAX_WORKBOOK_BYTES:
+            raise refuse(
+                f"parts unpack to {total:,} bytes together, beyond the cap of "
+                f"{MAX_WORKBOOK_BYTES:,} bytes (ictstats.workbook.MAX_WORKBOOK_BYTES)"
+            )
+        sheet_names: dict[str, str] = {}
+        for part in parts:  # then the real sizes: a zip directory can understate them
+            data = _inflate_within(archive, part, refuse)
+            if _is_worksheet(part.filename):
+                rows, columns = _sheet_extent(data)
+                if _beyond_extent(rows, columns):
+                    sheet_names = sheet_names or _sheet_names_by_part(archive)
+                    raise LayoutError(
+                        path.name,
+                        sheet_names.get(part.filename),
+                        None,
+                        f"part {part.filename} {_extent_problem(rows, columns, 'spans')}",
+                    )
+
+
+def _inflate_within(archive: zipfile.ZipFile, part: zipfile.ZipInfo, refuse) -> bytes:
+    """The part's bytes, inflated in blocks and stopped one byte past its declared size."""
+    probe = copy.copy(part)
+    probe.file_size = MAX_PART_BYTES + 1  # zipfile would otherwise stop at the declared size
+    blocks, size = [], 0
+    try:
+        with archive.open(probe) as stream:
+            while block := stream.read(MIB):
+                size += len(block)
+                if size > part.file_size:
+                    raise refuse(
+                        f"part {part.filename} declares {part.file_size:,} bytes in the zip "
+                        "directory but unpacks to more; the file is damaged or crafted"
+                    )
+                if _is_worksheet(part.filename):
+                    blocks.append(block)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise refuse(f"part {part.filename} cannot be unpacked ({exc})") from exc
+    return b"".join(blocks)
+
+
+def _sheet_names_by_part(archive: zipfile.ZipFile) -> dict[str, str]:
+    """'xl/worksheets/sheet2.xml' -> 'By gender', from the workbook part and its relationships;
+    empty when they cannot be read (the error then names the part only)."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        links = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return {}
+    targets = {}
+    for link in links:
+        target = link.get("Target", "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+        targets[link.get("Id")] = posixpath.normpath(part)
+    return {
+        targets[sheet.get(f"{{{rel}}}id")]: sheet.get("name", "")
+        for sheet in book.iter(f"{{{main}}}sheet")
+        if sheet.get(f"{{{rel}}}id") in targets
+    }
+
+
+def _is_worksheet(name: str) -> bool:
+    return name.startswith("xl/worksheets/") and name.endswith(".xml")
+
+
+# <row r="7"> and <c r="AB7">; the r attribute is optional, and a row or cell without it
+# follows the previous one (as calamine places it).
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
+_REF = re.compile(rb'\br="([A-Z]*)([0-9]+)"')
+
+
+def _sheet_extent(xml: bytes) -> tuple[int, int]:
+    """(rows, columns) a worksheet part spans, as calamine will allocate it."""
+    rows = columns = row = column = 0
+    for match in _ROW_OR_CELL.finditer(xml):
+        ref = _REF.search(match.group(2))
+        if match.group(1) == b"row":
+            row = int(ref.group(2)) if ref else row + 1
+            column = 0
+        else:
+            column = _column_number(ref.group(1)) if ref and ref.group(1) else column + 1
+            if ref:
+                row = int(ref.group(2))
+        rows, columns = max(rows, row), max(columns, column)
+    return rows, columns
+
+
+def _column_number(letters: bytes) -> int:
+    """b'A' -> 1, b'ALL' -> 1000."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _beyond_extent(rows: int, columns: int) -> bool:
+    return rows > MAX_SHEET_ROWS or columns > MAX_SHEET_COLUMNS or rows * columns > MAX_SHEET_CELLS
+
+
+def _extent_problem(rows: int, columns: int, verb: str = "is") -> str:
+    return (
+        f"{verb} {rows:,} rows x {columns:,} columns ({rows * columns:,} cells), beyond the cap "
+        f"of {MAX_SHEET_ROWS:,} rows, {MAX_SHEET_COLUMNS:,} columns and {MAX_SHEET_CELLS:,} "
+        "cells (ictstats.workbook)"
+    )
