@@ -37,7 +37,10 @@ def main() -> None:
 @main.command()
 @click.option("--select", multiple=True, help="Asset name to materialize (repeatable).")
 @click.option("--force", is_flag=True, help="Rebuild even if no input changed.")
-def run(select: tuple[str, ...], force: bool) -> None:
+@click.option(
+    "--no-wait", is_flag=True, help="Stop at once if another build of this project is running."
+)
+def run(select: tuple[str, ...], force: bool, no_wait: bool) -> None:
     """Materialize every asset (sources -> parsed -> validated -> warehouse) in process."""
     from ictstats import fingerprint
 
@@ -51,7 +54,7 @@ def run(select: tuple[str, ...], force: bool) -> None:
         return
     from pipelines.run import materialize_all  # Dagster is imported only for a real run
 
-    if not materialize_all(settings.root, list(select) or None):
+    if not materialize_all(settings.root, list(select) or None, wait=not no_wait):
         raise click.ClickException("the run failed; the step and its error are printed above")
     if not select:
         fingerprint.record(settings)
