@@ -123,11 +123,17 @@ def sources_fetch(offline: bool, ids: tuple[str, ...]) -> None:
     unknown = [i for i in ids if i not in manifest]
     if unknown:
         raise click.ClickException(f"unknown source id(s) {unknown}")
-    for sid in ids or manifest:
-        resolved = resolve(
-            manifest[sid], settings.raw_dir, settings.mirror_dir, allow_download=not offline
-        )
-        click.echo(f"{resolved.origin:<9} {sid}: {resolved.path.name} ({resolved.sha256[:12]}…)")
+    from ictstats.locking import project_lock
+
+    # data/raw is read by a running build: one writer at a time per project
+    with project_lock(settings.curated_dir, say=lambda line: click.echo(line, err=True)):
+        for sid in ids or manifest:
+            resolved = resolve(
+                manifest[sid], settings.raw_dir, settings.mirror_dir, allow_download=not offline
+            )
+            click.echo(
+                f"{resolved.origin:<9} {sid}: {resolved.path.name} ({resolved.sha256[:12]}…)"
+            )
 
 
 @sources.command("add")
