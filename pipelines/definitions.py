@@ -9,11 +9,14 @@ Assets are grouped by layer:
   checks and warning checks;
 - `derived`: recomputed aggregates, their reconciliation with ITU's, revisions between editions;
 - `claims`: the claims register checked against the data, and its report;
-- `warehouse`: the Parquet build and the DuckDB file;
-- `charts`: PNG and SVG charts read from the warehouse.
+- `warehouse`: the Parquet build and the DuckDB file, staged; then `publish` makes the whole
+  build (with its reports and charts) current in one swap;
+- `charts`: PNG and SVG charts read from the staged build.
 The manifest is read when the code location loads, so `ictstats sources add` adds assets without
 a code change.
 """
+
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -44,6 +47,7 @@ from ictstats import (
     sheet_repeats,
 )
 from ictstats.errors import SourceError, ValidationError
+from ictstats.locking import project_lock
 from ictstats.settings import Settings
 from ictstats.sources import ResolvedSource, Source, load_manifest, resolve
 from pipelines.run import progress_console
@@ -353,18 +357,6 @@ def build_definitions(settings: Settings) -> Definitions:
         )
 
     @asset(
-        group_name="claims",
-        ins={"checks": AssetIn("out_ictstats__claim_checks")},
-        description="claims.md and claims.html in data/curated/reports/.",
-    )
-    def out_ictstats__claims_report(context: AssetExecutionContext, checks):
-        footer = "Built by ictstats from the editions listed in the warehouse table `editions`."
-        paths = claims_report.write_reports(
-            settings.reports_dir, claims.summary(checks), checks, footer
-        )
-        return Output([str(p) for p in paths], metadata={"files": [str(p) for p in paths]})
-
-    @asset(
         group_name="warehouse",
         ins={
             "itu_obs": AssetIn("core_itu__aggregate_observations"),
@@ -378,7 +370,8 @@ def build_definitions(settings: Settings) -> Definitions:
             "claim_checks": AssetIn("out_ictstats__claim_checks"),
             **{_asset_name("r_", s.id): AssetIn(_raw(s)) for s in manifest.values()},
         },
-        description="Parquet build (stored truth) and the DuckDB warehouse rebuilt from it.",
+        description="Parquet (stored truth) and the DuckDB file rebuilt from it, written into a "
+        "new build folder that `out_ictstats__publish` makes current.",
     )
     def out_ictstats__warehouse(
         context: AssetExecutionContext,
@@ -407,34 +400,67 @@ def build_definitions(settings: Settings) -> Definitions:
             "claim_checks": claim_checks,
         }
         by_id = {item.source.id: item for item in resolved.values()}
-        summary = build.publish(
-            settings.curated_dir, observations, by_id, itu_obs.version_notes, tables
-        )
-        context.log.info(f"{summary.database} rebuilt from {summary.parquet_build.name}")
+        staging = build.warehouse.start_build(settings.curated_dir)
+        summary = build.stage_warehouse(staging, observations, by_id, itu_obs.version_notes, tables)
+        context.log.info(f"Parquet and DuckDB written into {staging.name} (not yet published)")
         return Output(
-            str(summary.database),
+            str(staging),
             metadata={
-                "database": str(summary.database),
-                "parquet_build": str(summary.parquet_build),
+                "staging": str(staging),
                 "rows_by_edition": MetadataValue.json(summary.rows_by_edition),
             },
         )
 
     @asset(
-        group_name="charts",
-        ins={"database": AssetIn("out_ictstats__warehouse")},
-        description="Charts (PNG and SVG) of the cited figures beside the data, read from the "
-        "warehouse; byte-identical on re-run.",
+        group_name="claims",
+        ins={
+            "checks": AssetIn("out_ictstats__claim_checks"),
+            "staging": AssetIn("out_ictstats__warehouse"),
+        },
+        description="claims.md and claims.html in the build's reports/ folder "
+        "(data/curated/reports/ once published).",
     )
-    def out_ictstats__charts(context: AssetExecutionContext, database):
+    def out_ictstats__claims_report(context: AssetExecutionContext, checks, staging):
+        footer = "Built by ictstats from the editions listed in the warehouse table `editions`."
+        with build.writing_build(Path(staging), "the claims reports"):
+            paths = claims_report.write_reports(
+                Path(staging) / "reports", claims.summary(checks), checks, footer
+            )
+        return Output([p.name for p in paths], metadata={"files": [p.name for p in paths]})
+
+    @asset(
+        group_name="charts",
+        ins={"staging": AssetIn("out_ictstats__warehouse")},
+        description="Charts (PNG and SVG) of the cited figures beside the data, read from the "
+        "build's DuckDB file; byte-identical on re-run.",
+    )
+    def out_ictstats__charts(context: AssetExecutionContext, staging):
         register = yaml.safe_load(settings.claims.read_text("utf-8"))["claims"]
-        con = duckdb.connect(database, read_only=True)
-        try:
-            paths = charts.render_all(con, register, settings.charts_dir)
-        finally:
-            con.close()
-        context.log.info(f"{len(paths)} chart files in {settings.charts_dir}")
-        return Output([str(p) for p in paths], metadata={"files": len(paths)})
+        folder = Path(staging)
+        with build.writing_build(folder, "the charts"):
+            con = duckdb.connect(str(folder / "ictstats.duckdb"), read_only=True)
+            try:
+                paths = charts.render_all(con, register, folder / "charts")
+            finally:
+                con.close()
+        context.log.info(f"{len(paths)} chart files")
+        return Output([p.name for p in paths], metadata={"files": len(paths)})
+
+    @asset(
+        group_name="warehouse",
+        ins={
+            "staging": AssetIn("out_ictstats__warehouse"),
+            "reports": AssetIn("out_ictstats__claims_report"),
+            "chart_files": AssetIn("out_ictstats__charts"),
+        },
+        description="Makes the build current: one atomic swap of data/curated/current to the "
+        "build folder, after every output is written and every check passed.",
+    )
+    def out_ictstats__publish(context: AssetExecutionContext, staging, reports, chart_files):
+        with project_lock(settings.curated_dir):  # held already when run by `ictstats run`
+            done = build.warehouse.promote(settings.curated_dir, Path(staging))
+        context.log.info(f"{settings.warehouse} now serves build {done.name}")
+        return Output(str(done), metadata={"build": done.name})
 
     itu_target = core_itu__aggregate_observations
     checks = [
@@ -474,6 +500,7 @@ def build_definitions(settings: Settings) -> Definitions:
             out_ictstats__claims_report,
             out_ictstats__warehouse,
             out_ictstats__charts,
+            out_ictstats__publish,
         ],
         asset_checks=checks,
         executor=in_process_executor,

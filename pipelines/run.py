@@ -66,22 +66,60 @@ def prepare_dagster_home(root: Path) -> None:
     storage.mkdir(parents=True, exist_ok=True)
 
 
-def materialize_all(root: Path, selection: list[str] | None = None) -> bool:
-    """Materialize every asset (or the selected ones) in this process; True when all passed."""
+# Parts of a build, published together: selecting one builds and publishes the whole unit.
+BUILD_OUTPUTS = {
+    "out_ictstats__warehouse",
+    "out_ictstats__claims_report",
+    "out_ictstats__charts",
+    "out_ictstats__publish",
+}
+
+
+def upstream_selection(defs, names: list[str]) -> set:
+    """The named assets and every asset upstream of them, with their checks: a selection is a
+    consistent partial build, never one that reads another run's stored outputs. A part of the
+    published build stands for the whole build (it is published as one unit or not at all)."""
+    from dagster import AssetKey, AssetSelection
+
+    names = sorted({"out_ictstats__publish" if n in BUILD_OUTPUTS else n for n in names})
+    graph = defs.resolve_asset_graph()
+    return AssetSelection.assets(*(AssetKey(n) for n in names)).upstream().resolve(graph)
+
+
+def materialize_all(root: Path, selection: list[str] | None = None, wait: bool = True) -> bool:
+    """Materialize every asset (or the selected ones and all upstream of them) in this process,
+    holding the project's build lock; True when all passed.
+
+    Step outputs live in memory for this run only: nothing but a finished, published build is
+    shared between runs (Dagster's stored outputs under .dagster/ are never read).
+    """
     prepare_dagster_home(root)
+    from dagster import mem_io_manager
+
+    from ictstats import warehouse
+    from ictstats.locking import project_lock
     from ictstats.settings import Settings
     from pipelines.definitions import build_definitions
 
-    # built from the current settings, not the module-level `defs` frozen at first import
-    job = build_definitions(Settings.from_env()).resolve_implicit_global_asset_job_def()
-    if selection:
-        from dagster import AssetKey
-
-        job = job.get_subset(asset_selection={AssetKey(name) for name in selection})
-    with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            run_config={"loggers": {"progress": {}}},
-            raise_on_error=False,
-        )
+    settings = Settings.from_env()
+    with project_lock(settings.curated_dir, wait=wait, say=_say):
+        removed = warehouse.remove_leftovers(settings.curated_dir, settings.raw_dir)
+        if removed:
+            _say(f"removed what an interrupted run left: {', '.join(p.name for p in removed)}")
+        # built from the current settings, not the module-level `defs` frozen at first import
+        defs = build_definitions(settings)
+        job = defs.resolve_implicit_global_asset_job_def()
+        if selection:
+            job = job.get_subset(asset_selection=upstream_selection(defs, selection))
+        with DagsterInstance.get() as instance:
+            result = job.execute_in_process(
+                instance=instance,
+                run_config={"loggers": {"progress": {}}},
+                raise_on_error=False,
+                resources={"io_manager": mem_io_manager},
+            )
     return result.success
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)

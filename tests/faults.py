@@ -1689,8 +1689,8 @@ def _sha256(path: Path) -> str:
 
 
 def snapshot(curated: Path) -> dict[str, str]:
-    """Every file (sha256) and symlink (target) under the curated folder: the DuckDB file, the
-    `parquet` symlink, every Parquet build, `reports/` and `charts/` when present."""
+    """Every file (sha256) and symlink (target) under the curated folder: the `current` symlink,
+    the public symlinks and every file of every build under `builds/`."""
     found: dict[str, str] = {}
     for folder, dirs, files in os.walk(curated, followlinks=False):
         for name in [*dirs, *files]:
@@ -1704,12 +1704,11 @@ def snapshot(curated: Path) -> dict[str, str]:
 
 
 def _visible(path: str, snap: dict[str, str]) -> bool:
-    """What a reader sees: the database, the symlink and the build it points at, reports, charts."""
-    current = snap.get("parquet", "-> ").removeprefix("-> ")
-    return (
-        path in ("ictstats.duckdb", "parquet")
-        or (bool(current) and path.startswith(current + "/"))
-        or path.startswith(("reports/", "charts/"))
+    """What a reader sees: the `current` symlink and the build it points at (its DuckDB file,
+    Parquet, reports and charts), and the public symlinks into it."""
+    current = snap.get("current", "-> ").removeprefix("-> ")
+    return path in ("current", "ictstats.duckdb", "parquet", "reports", "charts") or (
+        bool(current) and path.startswith(current + "/")
     )
 
 

@@ -2,8 +2,9 @@
 next run succeeds.
 
 Runs `ictstats run` as a child process. `ICTSTATS_CRASH_AT` (ictstats.crashpoints) makes the
-child SIGKILL itself at an exact point of the warehouse write; the materialization case kills it
-from outside while a step is running.
+child SIGKILL itself at an exact point of the build's write (Parquet staged, DuckDB written,
+build folder renamed but `current` not yet swapped, a chart written); the materialization case
+kills it from outside while a step is running.
 """
 
 from __future__ import annotations
@@ -40,10 +41,12 @@ def run(env: dict[str, str], crash_at: str | None = None) -> subprocess.Complete
 
 
 def visible_state(curated: Path) -> dict:
-    """What a reader sees: the current Parquet build and the DuckDB file, both consistent."""
+    """What a reader sees: the current build's DuckDB file and Parquet, both consistent."""
     database = curated / "ictstats.duckdb"
     parquet = curated / "parquet"
     state: dict = {"duckdb": None, "parquet": None}
+    if (curated / "current").is_symlink():
+        assert database.resolve().parent == parquet.resolve().parent  # one build
     if database.exists():
         con = duckdb.connect(str(database), read_only=True)
         try:
@@ -59,7 +62,7 @@ def visible_state(curated: Path) -> dict:
             con.close()
     if parquet.exists():
         target = parquet.resolve()
-        assert not target.name.startswith("."), "a staging folder is visible as the current build"
+        assert not target.parent.name.startswith("."), "a staging folder is visible as current"
         state["parquet"] = duckdb.execute(
             "select count(*) from read_parquet(?, hive_partitioning = true)",
             [str(target / "observations" / "*" / "*.parquet")],
@@ -67,7 +70,7 @@ def visible_state(curated: Path) -> dict:
     return state
 
 
-@pytest.mark.parametrize("point", ["parquet-staged", "parquet-built", "duckdb-written"])
+@pytest.mark.parametrize("point", ["parquet-staged", "duckdb-written", "build-renamed"])
 def test_killed_while_writing_the_warehouse(env, point):
     curated = Path(env["ICTSTATS_CURATED"])
     assert run(env).returncode == 0
@@ -85,6 +88,9 @@ def test_killed_while_writing_the_warehouse(env, point):
         p.name for p in curated.rglob(".*") if p.name.startswith((".staging", ".ictstats"))
     ]
     assert leftovers == []  # the next run cleared what the killed one left
+    builds = [p.name for p in (curated / "builds").iterdir()]
+    assert len(builds) == 2  # the current build and the one before (a renamed, unswapped one
+    # of the killed run is pruned once it is neither)
 
 
 def test_killed_during_materialization_before_any_warehouse(env):

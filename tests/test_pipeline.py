@@ -27,9 +27,10 @@ def run_all(settings):
 
 
 def snapshot(curated: Path) -> dict[str, bytes | str]:
-    """Everything a reader can see: the DuckDB bytes and where the Parquet symlink points."""
+    """Everything a reader can see: the DuckDB bytes and the build `current` points to."""
     return {
         "duckdb": (curated / "ictstats.duckdb").read_bytes(),
+        "current": os.readlink(curated / "current"),
         "parquet": os.readlink(curated / "parquet"),
     }
 
@@ -39,7 +40,7 @@ def test_asset_graph_snapshot(isolated_settings):
     graph = defs.resolve_asset_graph()
     keys = sorted(k.to_user_string() for k in graph.get_all_asset_keys())
     # 19 sources verified, 18 parsed: the P2C register is registered before its parser exists
-    assert len(keys) == 19 + 18 + 10
+    assert len(keys) == 19 + 18 + 11
     assert "raw_itu_p2c_headline_totals" in keys
     assert not [k for k in keys if k.startswith("parsed_p2c")]
     assert [k for k in keys if not k.startswith(("raw_", "parsed_"))] == [
@@ -50,6 +51,7 @@ def test_asset_graph_snapshot(isolated_settings):
         "out_ictstats__charts",
         "out_ictstats__claim_checks",
         "out_ictstats__claims_report",
+        "out_ictstats__publish",
         "out_ictstats__recomputed_aggregates",
         "out_ictstats__revisions",
         "out_ictstats__warehouse",

@@ -6,7 +6,9 @@ Where it sits: joins sources, parsers, schemas and warehouse without knowing abo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,9 +26,9 @@ from ictstats import (
     warehouse,
     worldbank,
 )
-from ictstats.errors import SourceError
+from ictstats.errors import IctstatsError, SourceError, ValidationError
 from ictstats.itu_aggregates import ParsedWorkbook, layout_names, parse_itu_aggregates
-from ictstats.sources import ResolvedSource, Source
+from ictstats.sources import ResolvedSource, Source, sha256_of
 
 ITU_AGGREGATE_LAYOUTS = frozenset(layout_names())
 
@@ -72,6 +74,98 @@ class WarehouseSummary:
     rows_by_edition: dict[str, int]
 
 
+class PublishError(IctstatsError):
+    """A build could not be written or did not pass the publish gate; nothing was published."""
+
+
+NOTHING_PUBLISHED = (
+    "Nothing was published: data/curated/current still points to the previous build, unchanged."
+)
+
+
+@contextmanager
+def writing_build(staging: Path, what: str) -> Iterator[None]:
+    """Write one part of a staged build. On any failure drop the whole staging folder (a build is
+    published whole or not at all); a write error (disk full, ...) becomes a message naming the
+    part and the file system error."""
+    try:
+        yield
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PublishError(
+            f"could not write {what} into {staging}: {exc.strerror or exc} "
+            f"({exc.filename or 'no file name'}). {NOTHING_PUBLISHED} Free disk space (or fix "
+            "the folder's permissions) and run `ictstats run` again."
+        ) from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def publish_gate(observations: pd.DataFrame, resolved: Mapping[str, ResolvedSource]) -> None:
+    """Refuse to publish observations that did not come, validated, from today's source files.
+
+    The blocking checks run on the assets upstream of the warehouse; this repeats the cheap part
+    here because a Dagster re-execution or selection (e.g. in the UI, whose storage keeps every
+    step's output) can hand the warehouse step a value that never passed them, or one parsed
+    from an earlier version of a file.
+    """
+    try:
+        schemas.validate(observations)
+    except ValidationError as exc:
+        raise PublishError(
+            "publish gate: the observations handed to the warehouse step break the schema "
+            f"({exc.failures} failure(s)); they did not pass the blocking checks of this build. "
+            f"{NOTHING_PUBLISHED} Run the full build (`ictstats run`) so that every check "
+            f"runs on the same inputs.\n{exc.report}"
+        ) from exc
+    hashes = {sid: sha256_of(item.path) for sid, item in resolved.items()}
+    used = observations.groupby("source_id")["source_sha256"].unique()
+    stale = [
+        f"{sid}: observations from sha256 {', '.join(h[:12] for h in found)}, "
+        + (
+            f"the file the manifest resolves to ({resolved[sid].path}) has {hashes[sid][:12]}"
+            if sid in hashes
+            else "a source id the manifest does not list"
+        )
+        for sid, found in used.items()
+        if sid not in hashes or list(found) != [hashes[sid]]
+    ]
+    if stale:
+        raise PublishError(
+            "publish gate: observations were parsed from other bytes than the current source "
+            "files (a stored output of an earlier run?): "
+            + "; ".join(stale)
+            + f". {NOTHING_PUBLISHED} Run the full build (`ictstats run`)."
+        )
+
+
+def stage_warehouse(
+    staging: Path,
+    observations: pd.DataFrame,
+    resolved: Mapping[str, ResolvedSource],
+    version_notes: Mapping[str, list[str]],
+    tables: Mapping[str, pd.DataFrame],
+) -> WarehouseSummary:
+    """Write Parquet (the stored truth) and the DuckDB file built from it into a staged build.
+
+    `tables`: every table besides `observations`, the code lists and `editions`. Nothing is
+    visible to readers until `warehouse.promote`.
+    """
+    with writing_build(staging, "the warehouse"):
+        publish_gate(observations, resolved)
+        rows = observations.groupby("edition").size().to_dict()
+        every = dict(warehouse.dimension_tables())
+        every["editions"] = warehouse.editions_table(resolved, version_notes, rows)
+        every.update(tables)
+    with writing_build(staging, "the Parquet files"):
+        parquet = warehouse.write_parquet_build(staging, observations, every)
+    database = staging / "ictstats.duckdb"
+    with writing_build(staging, "the DuckDB file"):
+        warehouse.build_duckdb(parquet, database)
+    return WarehouseSummary(database, parquet, {str(k): int(v) for k, v in rows.items()})
+
+
 def publish(
     curated_dir: Path,
     observations: pd.DataFrame,
@@ -79,19 +173,11 @@ def publish(
     version_notes: Mapping[str, list[str]],
     tables: Mapping[str, pd.DataFrame],
 ) -> WarehouseSummary:
-    """Write Parquet (the stored truth) and rebuild DuckDB from it. Input must be validated.
-
-    `tables`: every table besides `observations`, the code lists and `editions`.
-    """
-    rows = observations.groupby("edition").size().to_dict()
-    every = dict(warehouse.dimension_tables())
-    every["editions"] = warehouse.editions_table(resolved, version_notes, rows)
-    every.update(tables)
-    curated_dir.mkdir(parents=True, exist_ok=True)
-    build = warehouse.write_parquet_build(curated_dir, observations, every)
-    database = curated_dir / "ictstats.duckdb"
-    warehouse.build_duckdb(build, database)
-    return WarehouseSummary(database, build, {str(k): int(v) for k, v in rows.items()})
+    """Stage and promote a build with Parquet and DuckDB only (no reports or charts)."""
+    staging = warehouse.start_build(curated_dir)
+    summary = stage_warehouse(staging, observations, resolved, version_notes, tables)
+    build = warehouse.promote(curated_dir, staging)
+    return WarehouseSummary(build / "ictstats.duckdb", build / "parquet", summary.rows_by_edition)
 
 
 # --- country-level sources --------------------------------------------------------------------

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from tabulate import tabulate
 
 from ictstats.claims import cited_text
+from ictstats.crashpoints import crash_point
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -142,4 +143,5 @@ def write_reports(
             handle.write(text)
         os.replace(tmp, target)
         written.append(target)
+        crash_point("report-written")
     return written

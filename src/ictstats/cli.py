@@ -37,7 +37,10 @@ def main() -> None:
 @main.command()
 @click.option("--select", multiple=True, help="Asset name to materialize (repeatable).")
 @click.option("--force", is_flag=True, help="Rebuild even if no input changed.")
-def run(select: tuple[str, ...], force: bool) -> None:
+@click.option(
+    "--no-wait", is_flag=True, help="Stop at once if another build of this project is running."
+)
+def run(select: tuple[str, ...], force: bool, no_wait: bool) -> None:
     """Materialize every asset (sources -> parsed -> validated -> warehouse) in process."""
     from ictstats import fingerprint
 
@@ -55,7 +58,7 @@ def run(select: tuple[str, ...], force: bool) -> None:
         click.echo(f"rebuilding: {reason}")
     from pipelines.run import materialize_all  # Dagster is imported only for a real run
 
-    if not materialize_all(settings.root, list(select) or None):
+    if not materialize_all(settings.root, list(select) or None, wait=not no_wait):
         raise click.ClickException("the run failed; the step and its error are printed above")
     if not select:
         fingerprint.record(settings)
@@ -124,11 +127,17 @@ def sources_fetch(offline: bool, ids: tuple[str, ...]) -> None:
     unknown = [i for i in ids if i not in manifest]
     if unknown:
         raise click.ClickException(f"unknown source id(s) {unknown}")
-    for sid in ids or manifest:
-        resolved = resolve(
-            manifest[sid], settings.raw_dir, settings.mirror_dir, allow_download=not offline
-        )
-        click.echo(f"{resolved.origin:<9} {sid}: {resolved.path.name} ({resolved.sha256[:12]}…)")
+    from ictstats.locking import project_lock
+
+    # data/raw is read by a running build: one writer at a time per project
+    with project_lock(settings.curated_dir, say=lambda line: click.echo(line, err=True)):
+        for sid in ids or manifest:
+            resolved = resolve(
+                manifest[sid], settings.raw_dir, settings.mirror_dir, allow_download=not offline
+            )
+            click.echo(
+                f"{resolved.origin:<9} {sid}: {resolved.path.name} ({resolved.sha256[:12]}…)"
+            )
 
 
 @sources.command("add")
