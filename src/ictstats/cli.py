@@ -8,6 +8,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from tabulate import tabulate
@@ -35,13 +36,22 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--select", multiple=True, help="Asset name to materialize (repeatable).")
+@click.option(
+    "--select",
+    multiple=True,
+    help="Asset or group name to materialize (repeatable); a wrong name lists them all.",
+)
 @click.option("--force", is_flag=True, help="Rebuild even if no input changed.")
 def run(select: tuple[str, ...], force: bool) -> None:
-    """Materialize every asset (sources -> parsed -> validated -> warehouse) in process."""
+    """Materialize every asset (sources -> parsed -> validated -> warehouse) in process.
+
+    Each failed step prints its error (file, sheet and cell or row, the rule, what to do);
+    each warning check prints its count and first rows. Ctrl-C stops the run and leaves the
+    last good build as it was."""
     from ictstats import fingerprint
 
     settings = Settings.from_env()
+    load_manifest(settings.manifest)  # a broken manifest stops here, named by file and line
     _check_claims_register(settings)  # a broken register stops here, before the 15 s of building
     if not (force or select) and fingerprint.is_up_to_date(settings):
         click.echo(
@@ -49,10 +59,20 @@ def run(select: tuple[str, ...], force: bool) -> None:
             "the warehouse is current. `ictstats run --force` rebuilds anyway."
         )
         return
-    from pipelines.run import materialize_all  # Dagster is imported only for a real run
+    try:
+        from pipelines.run import materialize_all, watch  # Dagster is imported only for a run
 
-    if not materialize_all(settings.root, list(select) or None):
-        raise click.ClickException("the run failed; the step and its error are printed above")
+        with watch() as seen:
+            ok = materialize_all(settings.root, list(select) or None)
+    except KeyboardInterrupt:
+        _interrupted()
+    if seen.interrupted:
+        _interrupted()
+    if not ok:
+        steps = ", ".join(s for s in seen.failed if s) or "a step"
+        raise click.ClickException(
+            f"the run failed at {steps}; each failed step's error is printed above"
+        )
     if not select:
         fingerprint.record(settings)
     if settings.warehouse.is_file():
@@ -62,6 +82,11 @@ def run(select: tuple[str, ...], force: bool) -> None:
         ).fetchall()
         click.echo(tabulate(rows, headers=["edition", "observations"], tablefmt="simple"))
         click.echo(f"warehouse: {settings.warehouse}")
+
+
+def _interrupted() -> NoReturn:
+    click.echo("interrupted: the run was stopped; the last good build is unchanged", err=True)
+    sys.exit(130)  # the shell's code for a command ended by SIGINT
 
 
 def _check_claims_register(settings: Settings) -> None:
