@@ -80,7 +80,8 @@ def check_text(evaluation) -> str:
     table = str(meta["table"].value) if "table" in meta else ""
     rows = [line for line in table.splitlines() if line.startswith("|")]
     shown = rows[: 2 + WARNING_ROWS]  # header, rule, first rows
-    more = len(rows) - len(shown)
+    # the count, not the table (it may be cut at 40 rows), says how many are not shown
+    more = (count if isinstance(count, int) else len(rows) - 2) - max(len(shown) - 2, 0)
     about = (evaluation.description or "").split("\n")[0] or "see the rows below"
     text = f"check {evaluation.check_name}: warn, {count} finding(s): {about}"
     if shown:

@@ -51,7 +51,7 @@ def run(select: tuple[str, ...], force: bool) -> None:
     from ictstats import fingerprint
 
     settings = Settings.from_env()
-    load_manifest(settings.manifest)  # a broken manifest stops here, named by file and line
+    _check_manifest(settings)  # a broken manifest stops here, named by file, line and field
     _check_claims_register(settings)  # a broken register stops here, before the 15 s of building
     if not (force or select) and fingerprint.is_up_to_date(settings):
         click.echo(
@@ -87,6 +87,13 @@ def run(select: tuple[str, ...], force: bool) -> None:
 def _interrupted() -> NoReturn:
     click.echo("interrupted: the run was stopped; the last good build is unchanged", err=True)
     sys.exit(130)  # the shell's code for a command ended by SIGINT
+
+
+def _check_manifest(settings: Settings) -> None:
+    """Load data/sources.yaml (every field checked) and check every layout has a parser."""
+    from ictstats.build import parsed_sources
+
+    parsed_sources(load_manifest(settings.manifest).values(), str(settings.manifest))
 
 
 def _check_claims_register(settings: Settings) -> None:
@@ -158,13 +165,13 @@ def sources_fetch(offline: bool, ids: tuple[str, ...]) -> None:
 @click.option("--edition", required=True, help="Edition label, e.g. itu-agg-2026-11.")
 @click.option("--publisher", default="ITU", show_default=True)
 @click.option("--title", default=None)
-@click.option("--url", default="", help="Publisher URL (https) the file was downloaded from.")
+@click.option("--url", required=True, help="Publisher URL (https) the file was downloaded from.")
 @click.option(
     "--date",
     "edition_date",
     type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    help="Publication date of the edition (YYYY-MM-DD).",
+    required=True,
+    help="Publication date of the edition (YYYY-MM-DD), as the publisher states it.",
 )
 def sources_add(
     file: Path,
@@ -173,9 +180,12 @@ def sources_add(
     publisher: str,
     title: str | None,
     url: str,
-    edition_date: dt.datetime | None,
+    edition_date: dt.datetime,
 ) -> None:
-    """Register a new file (e.g. ITU's next aggregates edition) in the manifest."""
+    """Register a new file (e.g. ITU's next aggregates edition) in the manifest.
+
+    The file is parsed with its layout first; a file that does not parse, bytes already
+    listed, a non-https URL or a label that is not a plain name are refused."""
     settings = Settings.from_env()
     added = add_source(
         settings.manifest,
@@ -186,7 +196,7 @@ def sources_add(
         publisher=publisher,
         title=title,
         url=url,
-        edition_date=edition_date.date() if edition_date else None,
+        edition_date=edition_date.date(),
     )
     click.echo(f"added {added.id} ({added.edition}, sha256 {sha256_of(file)[:12]}…)")
 
