@@ -193,3 +193,23 @@ def test_query_without_warehouse_says_what_to_do(tmp_path):
         main, ["query", "select 1"], env={"ICTSTATS_CURATED": str(tmp_path)}
     )
     assert result.exit_code != 0 and "run `ictstats run` first" in result.output
+
+
+def test_query_json_is_valid_json_without_nan_or_infinity(warehouse_env):
+    """Computed values can be NaN or ±Infinity, which JSON does not have: written as null
+    (before: bare NaN/Infinity, which strict JSON readers refuse)."""
+    sql = (
+        "select 'nan'::double as nan, 'inf'::double as inf, -'inf'::double as minus_inf, "
+        "[1.5, 'nan'::double] as list, 1.5::double as plain"
+    )
+    done = ictstats(["query", sql, "--format", "json"], warehouse_env)
+    assert done.returncode == 0, done.stderr
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    records = json.loads(done.stdout, parse_constant=refuse)
+    assert records == [
+        {"nan": None, "inf": None, "minus_inf": None, "list": [1.5, None], "plain": 1.5}
+    ]
+    assert "null" in ictstats(["query", "--help"], warehouse_env).stdout

@@ -6,9 +6,10 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from tabulate import tabulate
@@ -203,7 +204,13 @@ def sources_add(
 
 @main.command()
 @click.argument("sql")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    help="json writes NaN and ±Infinity (no JSON values) as null.",
+)
 def query(sql: str, fmt: str) -> None:
     """Run read-only SQL against the warehouse (data/curated/ictstats.duckdb)."""
     con = _connect(Settings.from_env())
@@ -221,9 +228,26 @@ def query(sql: str, fmt: str) -> None:
         click.echo(out.getvalue(), nl=False)
     elif fmt == "json":
         records = [dict(zip(columns, row, strict=True)) for row in rows]
-        click.echo(json.dumps(records, indent=2, ensure_ascii=False, default=str))
+        click.echo(json_text(records))
     else:
         click.echo(tabulate(rows, headers=columns, tablefmt="simple"))
+
+
+def _finite(value: Any) -> Any:
+    """NaN and ±Infinity (which JSON cannot hold) as None, in nested lists and structs too."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def json_text(records: list[dict[str, Any]]) -> str:
+    """Valid JSON (RFC 8259 has no NaN/Infinity): a value that is not a finite number is null;
+    dates and decimals are written as text."""
+    return json.dumps(_finite(records), indent=2, ensure_ascii=False, default=str, allow_nan=False)
 
 
 @main.command("claims")
