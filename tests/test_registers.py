@@ -250,3 +250,46 @@ def test_add_registers_a_file_that_parses(project, tmp_path, mirror, manifest):
     assert added.edition_date == dt.date(2026, 11, 20) and added.url.startswith("https://")
     assert load_manifest(manifest_path)["itu_agg_2026_11"].filename == "ITU_next.xlsx"
     assert (raw / "ITU_next.xlsx").is_file()
+
+
+# --- what the terminal shows -------------------------------------------------------------------
+
+
+def test_run_stops_at_start_up_on_a_manifest_error(tmp_path, mirror):
+    """Two sources with one edition label once gave a Dagster traceback after the build began."""
+    from tests.conftest import isolated_env
+    from tests.test_cli import ictstats
+
+    text = MANIFEST.read_text("utf-8")
+    assert text.count("edition: itu-agg-2024-11\n") == 1
+    manifest = tmp_path / "sources.yaml"
+    manifest.write_text(text.replace("edition: itu-agg-2022-01\n", "edition: itu-agg-2024-11\n"))
+    lines = manifest.read_text("utf-8").splitlines()
+    first, second = (n for n, line in enumerate(lines, 1) if "edition: itu-agg-2024-11" in line)
+    env = {**isolated_env(tmp_path, mirror), "ICTSTATS_MANIFEST": str(manifest)}
+    done = ictstats(["run"], env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert (
+        f"error: {manifest}, line {second}: field 'edition': 'itu-agg-2024-11' is already used by "
+        f"the entry at line {first}" in done.stderr
+    )
+    assert not (tmp_path / "curated").exists()  # stopped before anything was built
+
+
+def test_sources_add_refuses_on_the_terminal(tmp_path, mirror, manifest):
+    from tests.conftest import isolated_env
+    from tests.test_cli import ictstats
+
+    target = tmp_path / "sources.yaml"
+    target.write_text(MANIFEST.read_text("utf-8"), "utf-8")
+    env = {**isolated_env(tmp_path, mirror), "ICTSTATS_MANIFEST": str(target)}
+    copy = tmp_path / "next.xlsx"
+    copy.write_bytes((mirror / manifest["itu_aggregates_nov2025"].mirror_path).read_bytes())
+    base = ["sources", "add", str(copy), "--layout", "itu_aggregates_2025", "--edition", "x-1"]
+    no_date = ictstats([*base, "--url", "https://www.itu.int/x.xlsx"], env)
+    assert no_date.returncode == 2 and "Missing option '--date'" in no_date.stderr
+    http = ictstats([*base, "--url", "http://www.itu.int/x.xlsx", "--date", "2026-11-20"], env)
+    assert "error: --url: 'http://www.itu.int/x.xlsx' is not an https URL" in http.stderr
+    same = ictstats([*base, "--url", "https://www.itu.int/x.xlsx", "--date", "2026-11-20"], env)
+    assert "already listed as source 'itu_aggregates_nov2025'" in same.stderr
+    assert target.read_text("utf-8") == MANIFEST.read_text("utf-8")
