@@ -162,6 +162,7 @@ def _warning_check(target, name: str, description: str, find) -> AssetChecksDefi
         return AssetCheckResult(
             passed=found.empty,
             severity=AssetCheckSeverity.WARN,
+            description=description,  # the terminal prints it beside the count
             metadata={"findings": len(found), "table": _markdown(found, rows=40)},
         )
 

@@ -9,11 +9,12 @@ the full Dagster job in process and requires:
 
 1. the run stopped before the warehouse: it failed, and `out_ictstats__warehouse` did not
    materialize (a failed blocking check counts as a stop);
-2. ONE clear message: the error the failed step raised (below Dagster's wrapper; one of
-   ictstats' own errors, not a bare Python exception) or the failed blocking check's report,
-   naming the file (file name or manifest id), a location (sheet/cell or ``row N`` for content
-   faults, the sheet for sheet faults, the path for file faults) and the rule broken
-   (`Fault.rule`);
+2. ONE clear message ON THE TERMINAL (the progress text `ictstats run` prints, captured with
+   `pipelines.run.terminal_text`; never Dagster's event log, which a user does not see): the
+   failed step's error (one of ictstats' own errors, not an unexpected Python exception) or
+   the failed blocking check's report, naming the file (file name or manifest id), a location
+   (sheet/cell or ``row N`` for content faults, the sheet for sheet faults, the path for file
+   faults) and the rule broken (`Fault.rule`);
 3. the curated folder is byte-for-byte what it was (`snapshot`).
 
 A fault that passes 1-2 is ``caught``; one that stops the run without such a message is
@@ -1750,54 +1751,43 @@ def headline(message: str) -> str:
     return first
 
 
-def _user_error(error) -> tuple[str, str]:
-    """The exception the step's code raised: the first cause below Dagster's wrappers."""
-    while error.cls_name.startswith("Dagster") and error.cause is not None:
-        error = error.cause
-    message = re.sub(r"^[\w.]+: ", "", error.message, count=1)
-    return error.cls_name, message
+_ENTRY = re.compile(r"^ *\d+\.\ds  ", re.M)  # a progress line starts with the run clock
 
 
-def _check_message(evaluation) -> str:
-    meta = evaluation.metadata
-    report = str(meta["report"].value) if "report" in meta else ""
-    rows = [
-        [c.strip() for c in line.strip().strip("|").split("|")]
-        for line in report.splitlines()
-        if line.startswith("|") and not set(line) <= set("|-: ")
-    ]
-    first = ", ".join(f"{k}={v}" for k, v in zip(rows[0], rows[1], strict=False)) if rows else ""
-    count = meta["failures"].value if "failures" in meta else "?"
-    return f"blocking check {evaluation.check_name} failed, {count} failure(s): {first}\n{report}"
-
-
-def _messages(result) -> list[tuple[str, str]]:
-    """(error class, message) of every failure: failed blocking checks first, then step
-    failures other than the ones those checks caused."""
-    from dagster import AssetCheckSeverity, DagsterEventType
-
-    found = [
-        ("check", _check_message(e))
-        for e in result.get_asset_check_evaluations()
-        if not e.passed and e.severity == AssetCheckSeverity.ERROR
-    ]
-    for event in result.all_events:
-        if event.event_type == DagsterEventType.STEP_FAILURE:
-            error = event.event_specific_data.error
-            if error.cls_name != "DagsterAssetCheckFailedError":
-                found.append(_user_error(error))
+def _messages(screen: str) -> list[tuple[str, str]]:
+    """(kind, message) of every failure the terminal shows (`pipelines.run`'s progress text, the
+    text `ictstats run` prints): failed blocking checks and failed steps, except the steps that
+    only say a blocking check above stopped them. kind: `check`, `ictstats` (one of ictstats'
+    errors) or the class of an unexpected exception."""
+    found = []
+    starts = [m.start() for m in _ENTRY.finditer(screen)] + [len(screen)]
+    for begin, end in zip(starts, starts[1:], strict=False):
+        entry = _ENTRY.sub("", screen[begin:end], count=1).rstrip()
+        head, _, body = entry.partition("\n")
+        if ": FAILED" not in head:
+            continue
+        body = "\n".join(line.removeprefix(" " * 9) for line in body.splitlines())
+        if body.startswith("stopped by the failed blocking check"):
+            continue
+        unexpected = re.match(r"unexpected (\w+): ", body)
+        kind = "check" if head.startswith("check ") else "ictstats"
+        found.append((unexpected.group(1) if unexpected else kind, f"{head}\n{body}"))
     return found
 
 
-def judge(fault: Fault, source, result, changed: list[str], good_snapshot) -> Outcome:
+def judge(
+    fault: Fault, source, result, changed: list[str], good_snapshot, screen: str = ""
+) -> Outcome:
+    """`result` says whether the run stopped before the warehouse; `screen` (the terminal text)
+    is where the message must be: a user never sees Dagster's event log."""
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     stopped = not result.success and WAREHOUSE_STEP not in materialized
-    messages = _messages(result) if stopped else []
+    messages = _messages(screen) if stopped else []
     problems = []
     cls, message = messages[0] if messages else ("", "")
     if len(messages) > 1:
         problems.append(f"{len(messages)} errors, expected one")
-    if messages and cls not in OUR_ERRORS and cls != "check":
+    if messages and cls not in ("ictstats", "check"):
         problems.append(f"bare {cls}, not one of ictstats' errors")
     if messages and source.filename not in message and source.id not in message:
         problems.append("does not name the file")
@@ -1807,14 +1797,14 @@ def judge(fault: Fault, source, result, changed: list[str], good_snapshot) -> Ou
     if messages and not re.search(fault.rule, message, re.S | re.I):
         problems.append("does not state the expected rule")
     if stopped and not messages:
-        problems.append("no error message")
+        problems.append("no error message on the terminal")
     corrupted = any(_visible(p, good_snapshot) for p in changed)
     debris = [p for p in changed if not _visible(p, good_snapshot)]
     if debris and not corrupted:
         problems.append(f"left {len(debris)} non-reader file(s) changed: {debris[:3]}")
     status = "MISSED" if not stopped else ("caught" if not problems else "UNCLEAR")
     if not stopped:
-        after = [m for _, m in _messages(result)]
+        after = [m for _, m in _messages(screen)]
         message = (
             "run succeeded"
             if result.success
@@ -1880,12 +1870,14 @@ def run_fault(fault: Fault, good: Good, keep: bool = False) -> Outcome:
         return Outcome(
             fault.id, fault.layout, fault.name, fault.how, "ERROR", False, f"generator: {exc}"
         )
-    with _patched(patches):
+    from pipelines.run import terminal_text
+
+    with _patched(patches), terminal_text() as screen:
         result = run_pipeline(settings)
     after = snapshot(settings.curated_dir)
     keys = set(after) | set(good.snapshot)
     changed = sorted(k for k in keys if after.get(k) != good.snapshot.get(k))
-    outcome = judge(fault, source, result, changed, good.snapshot)
+    outcome = judge(fault, source, result, changed, good.snapshot, screen[0])
     outcome.seconds = time.perf_counter() - started
     if keep or not outcome.caught or outcome.corrupted:
         outcome.problems.append(f"kept in {folder}")

@@ -523,6 +523,8 @@ def test_a_new_edition_gains_claim_rows_without_code_change(isolated_settings, m
         layout="itu_aggregates_2025",
         edition="itu-agg-2026-11",
         publisher="ITU",
+        url="https://www.itu.int/ITU_aggregates_Nov_2026.xlsx",  # required since issue 11
+        edition_date=dt.date(2026, 11, 20),
     )
     settings = dataclasses.replace(isolated_settings, manifest=test_manifest)
     job = build_definitions(settings).resolve_implicit_global_asset_job_def()

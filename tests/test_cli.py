@@ -5,25 +5,140 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from ictstats.cli import main
+from ictstats.sources import sha256_of
 from ictstats.warehouse import OLDEST_DUCKDB_READER
-from tests.conftest import isolated_env
+from tests.conftest import MANIFEST, isolated_env
+
+ICTSTATS = Path(sys.executable).with_name("ictstats")  # the installed command, as a user runs it
+
+
+def ictstats(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The real `ictstats` command in a child process: what the terminal shows."""
+    return subprocess.run(
+        [str(ICTSTATS), *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
 
 
 @pytest.fixture(scope="module")
-def warehouse_env(tmp_path_factory, mirror):
+def full_run(tmp_path_factory, mirror) -> tuple[dict[str, str], subprocess.CompletedProcess]:
     folder = tmp_path_factory.mktemp("cli")
     env = isolated_env(folder, mirror)
-    result = CliRunner().invoke(main, ["run"], env=env)
-    assert result.exit_code == 0, result.output
-    return env
+    done = ictstats(["run"], env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return env, done
+
+
+@pytest.fixture(scope="module")
+def warehouse_env(full_run) -> dict[str, str]:
+    return full_run[0]
+
+
+def test_run_prints_each_warning_with_its_count_and_first_rows(full_run):
+    stderr = full_run[1].stderr
+    warnings = re.findall(
+        r"^ +[\d.]+s  check (\w+): warn, (\d+) finding\(s\): (.+)\n((?: {9}.*\n)*)",
+        stderr,
+        re.M,
+    )
+    names = {name for name, *_ in warnings}
+    # the three ITU-side warning checks find rows in the real editions (see the README)
+    assert {"sheet_repeats_agree", "totals_within_breakdown", "accepted_publisher_values"} <= names
+    for name, count, about, body in warnings:
+        rows = [line for line in body.splitlines() if line.strip().startswith("|")]
+        more = re.search(r"… and (\d+) more", body)
+        # header + rule line + min(count, 5) data rows; the rest counted, not hidden
+        assert len(rows) == 2 + min(int(count), 5), (name, body)
+        assert (int(more.group(1)) if more else 0) == max(int(count) - 5, 0), (name, body)
+        assert about.strip() and about != "see the rows below", name
+    assert "Traceback" not in stderr
+
+
+def _source_entry(manifest: dict, sid: str) -> dict:
+    return next(e for e in manifest["sources"] if e["id"] == sid)
+
+
+def test_failed_step_prints_the_ictstats_error_not_a_wrapper(tmp_path, mirror):
+    """A value cell of the Nov 2025 extract holds text: the parse step fails, and the terminal
+    shows the file, the row and the rule (before: only `<step>: FAILED`)."""
+    env = isolated_env(tmp_path, mirror)
+    sid = "itu_aggregates_nov2025_urban_rural_extract"
+    manifest = yaml.safe_load(MANIFEST.read_text("utf-8"))
+    entry = _source_entry(manifest, sid)
+    good = mirror / entry["mirror_path"]
+    bad = tmp_path / "raw" / entry["filename"]
+    bad.parent.mkdir()
+    text = good.read_text("utf-8")
+    assert "Low-income,2015,21.2" in text
+    bad.write_text(text.replace("Low-income,2015,21.2", "Low-income,2015,n.a.", 1), "utf-8")
+    # register the faulty bytes, so the fault reaches the parser rather than the checksum gate
+    entry["known_copies"] = [{"sha256": sha256_of(bad), "size": bad.stat().st_size}]
+    (tmp_path / "sources.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False), "utf-8")
+    env["ICTSTATS_MANIFEST"] = str(tmp_path / "sources.yaml")
+    done = ictstats(
+        ["run", "--select", f"raw_{sid}", "--select", "parsed_itu_agg_2025_11_extract"], env
+    )
+    assert done.returncode == 1
+    failed = re.search(r"parsed_itu_agg_2025_11_extract: FAILED:\n {9}(.+)", done.stderr)
+    assert failed, done.stderr[-3000:]
+    assert entry["filename"] in failed.group(1)
+    assert "row 3" in failed.group(1) and "not a number" in failed.group(1)
+    assert (
+        "Traceback" not in done.stderr and "DagsterExecutionStepExecutionError" not in done.stderr
+    )
+    assert "the run failed at parsed_itu_agg_2025_11_extract" in done.stderr
+
+
+def test_select_takes_a_group_and_lists_the_names_on_a_typo(tmp_path, mirror):
+    env = isolated_env(tmp_path, mirror)
+    typo = ictstats(["run", "--select", "source"], env)
+    assert typo.returncode == 1
+    assert "Traceback" not in typo.stderr
+    assert "unknown asset or group name(s) 'source'" in typo.stderr
+    assert re.search(r"^  sources: raw_datahub_country_codes, ", typo.stderr, re.M)
+    assert re.search(r"^  warehouse: out_ictstats__warehouse$", typo.stderr, re.M)
+    # the group runs its 19 source steps and nothing else
+    group = ictstats(["run", "--select", "sources"], env)
+    assert group.returncode == 0, group.stderr[-3000:]
+    steps = set(re.findall(r"^ +[\d.]+s  (\w+): ", group.stderr, re.M))
+    assert len(steps) == 19 and all(s.startswith("raw_") for s in steps), steps
+
+
+def test_ctrl_c_says_the_last_good_build_is_unchanged(tmp_path, mirror):
+    env = isolated_env(tmp_path, mirror)
+    child = subprocess.Popen(
+        [str(ICTSTATS), "run"],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen = []
+    assert child.stderr is not None
+    for line in child.stderr:  # wait until the run is under way, then press Ctrl-C
+        seen.append(line)
+        if ": " in line and "s  raw_" in line:
+            child.send_signal(signal.SIGINT)
+            break
+    out, err = child.communicate(timeout=600)
+    assert child.returncode == 130, "".join(seen) + err
+    assert "interrupted: the run was stopped; the last good build is unchanged" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "curated" / "ictstats.duckdb").exists()  # nothing half-published
 
 
 WORLD_2005 = (
@@ -256,3 +371,23 @@ def test_oldest_claimed_duckdb_reads_every_table_and_view(warehouse_env):
             ["itu-agg-2025-11", 15.6],
         ]
     )
+
+
+def test_query_json_is_valid_json_without_nan_or_infinity(warehouse_env):
+    """Computed values can be NaN or ±Infinity, which JSON does not have: written as null
+    (before: bare NaN/Infinity, which strict JSON readers refuse)."""
+    sql = (
+        "select 'nan'::double as nan, 'inf'::double as inf, -'inf'::double as minus_inf, "
+        "[1.5, 'nan'::double] as list, 1.5::double as plain"
+    )
+    done = ictstats(["query", sql, "--format", "json"], warehouse_env)
+    assert done.returncode == 0, done.stderr
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    records = json.loads(done.stdout, parse_constant=refuse)
+    assert records == [
+        {"nan": None, "inf": None, "minus_inf": None, "list": [1.5, None], "plain": 1.5}
+    ]
+    assert "null" in ictstats(["query", "--help"], warehouse_env).stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -93,35 +94,30 @@ def test_bad_mirror_file_never_lands_in_data_raw(manifest, tmp_path):
     assert not (tmp_path / "raw" / source.filename).exists()
 
 
-def test_add_registers_a_new_file_and_keeps_the_manifest_readable(tmp_path):
-    manifest = tmp_path / "sources.yaml"
-    manifest.write_text("# my comment stays\nsources:\n")
-    new_file = tmp_path / "ITU_next_edition.xlsx"
-    new_file.write_bytes(b"pretend workbook")
-    added = add_source(
-        manifest,
-        tmp_path / "raw",
-        new_file,
-        layout="itu_aggregates_2025",
-        edition="itu-agg-2026-11",
-        publisher="ITU",
-    )
-    assert added.id == "itu_agg_2026_11"
+def test_add_registers_a_new_file_and_keeps_the_manifest_readable(tmp_path, manifest, mirror):
+    """A file that parses with its layout (the UN M49 table, into an empty manifest) is added;
+    comments stay; adding the same edition again is refused."""
+    target = tmp_path / "sources.yaml"
+    target.write_text("# my comment stays\nsources:\n")
+    new_file = tmp_path / "UNSD-next.csv"
+    new_file.write_bytes((mirror / manifest["un_m49"].mirror_path).read_bytes())
+    options = {
+        "layout": "un_m49_csv",
+        "edition": "un-m49-2026-01",
+        "publisher": "UN",
+        "url": "https://unstats.un.org/unsd/methodology/m49/overview/",
+        "edition_date": dt.date(2026, 1, 15),
+    }
+    added = add_source(target, tmp_path / "raw", new_file, **options)
+    assert added.id == "un_m49_2026_01" and added.edition_date == dt.date(2026, 1, 15)
     assert added.known_copies[0].sha256 == sha256_of(new_file)
-    assert (tmp_path / "raw" / new_file.name).read_bytes() == b"pretend workbook"
-    text = manifest.read_text()
+    assert (tmp_path / "raw" / new_file.name).read_bytes() == new_file.read_bytes()
+    text = target.read_text()
     assert text.startswith("# my comment stays")
-    assert yaml.safe_load(text)["sources"][0]["edition"] == "itu-agg-2026-11"
-    assert list(load_manifest(manifest)) == ["itu_agg_2026_11"]
+    assert yaml.safe_load(text)["sources"][0]["edition"] == "un-m49-2026-01"
+    assert list(load_manifest(target)) == ["un_m49_2026_01"]
     with pytest.raises(SourceError, match="already in"):
-        add_source(
-            manifest,
-            tmp_path / "raw",
-            new_file,
-            layout="itu_aggregates_2025",
-            edition="itu-agg-2026-11",
-            publisher="ITU",
-        )
+        add_source(target, tmp_path / "raw", new_file, **options)
 
 
 def test_manifest_entry_without_hash_is_rejected(tmp_path):
@@ -153,5 +149,5 @@ def test_parse_must_be_a_boolean(tmp_path):
     entry = next(e for e in entries["sources"] if e["id"] == "itu_p2c_headline_totals")
     manifest = tmp_path / "sources.yaml"
     manifest.write_text(yaml.safe_dump({"sources": [entry | {"parse": "no"}]}))
-    with pytest.raises(SourceError, match="`parse` must be true or false, not 'no'"):
+    with pytest.raises(SourceError, match="field 'parse': must be true or false, not 'no'"):
         load_manifest(manifest)

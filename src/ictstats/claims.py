@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from ictstats import codes
 from ictstats.errors import IctstatsError
@@ -185,36 +184,43 @@ def load_register(path: Path, editions: Mapping[str, Edition]) -> Register:
     `editions` are the manifest's (on hand); the register lists the editions its texts relied on
     that are not on hand. A relied-on edition published after its document's adoption stops here.
     """
+    from ictstats.yamlfile import read
+
     where = str(path)
-    try:
-        document = yaml.safe_load(Path(path).read_text("utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ClaimsError(f"{where}: not valid YAML{at}: {problem}; fix the syntax there") from exc
+    document, lines = read(Path(path), ClaimsError)
     if not isinstance(document, dict) or not isinstance(document.get("claims"), list):
         raise ClaimsError(f"{where}: expected a mapping with a `claims:` list; found none")
     unknown = sorted(set(document) - TOP_LEVEL)
     if unknown:
         raise ClaimsError(
-            f"{where}: unknown top-level key(s) {unknown}; expected {sorted(TOP_LEVEL)}"
+            f"{where}, line {lines.get((unknown[0],), 0)}: unknown top-level key(s) {unknown}; "
+            f"expected {sorted(TOP_LEVEL)}"
         )
-    documents = _documents(where, document.get("documents") or {})
-    not_on_hand = _not_on_hand(where, document.get("editions_not_on_hand") or {})
+    documents = _documents(where, document.get("documents") or {}, lines)
+    not_on_hand = _not_on_hand(where, document.get("editions_not_on_hand") or {}, lines)
     # an edition that has since arrived is judged from the data: the manifest's entry wins
     known = {**not_on_hand, **editions}
     claims: list[Claim] = []
     for number, entry in enumerate(document["claims"], start=1):
-        claim = _claim(where, number, entry, documents, known)
+        at = _lines_of(where, lines, ("claims", number - 1))
+        claim = _claim(at, number, entry, documents, known)
         if any(c.id == claim.id for c in claims):
-            raise ClaimsError(f"{where}: claim {claim.id}, field 'id': the id appears twice")
+            raise ClaimsError(f"{at('id')}: claim {claim.id}, field 'id': the id appears twice")
         claims.append(claim)
     return Register(claims, documents, known, where)
 
 
-def _fail(where: str, claim: str, name: str, problem: str, fix: str) -> ClaimsError:
-    return ClaimsError(f"{where}: claim {claim}, field '{name}': {problem}. {fix}")
+def _lines_of(where: str, lines: Mapping[tuple, int], entry: tuple) -> Callable[[str], str]:
+    """`file, line N` of a field of one entry (the entry's own line when the field is absent)."""
+
+    def at(name: str) -> str:
+        return f"{where}, line {lines.get(entry + (name,), lines.get(entry, 0))}"
+
+    return at
+
+
+def _fail(at: Callable[[str], str], claim: str, name: str, problem: str, fix: str) -> ClaimsError:
+    return ClaimsError(f"{at(name)}: claim {claim}, field '{name}': {problem}. {fix}")
 
 
 def _date(value: Any) -> dt.date | None:
@@ -226,44 +232,46 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
-def _documents(where: str, entries: Any) -> dict[str, Document]:
+def _documents(where: str, entries: Any, lines: Mapping[tuple, int]) -> dict[str, Document]:
     if not isinstance(entries, dict):
         raise ClaimsError(f"{where}: `documents` must map a document id to its adoption date")
     documents = {}
     for name, entry in entries.items():
         entry = entry or {}
+        at = _lines_of(where, lines, ("documents", name))
         unknown = sorted(set(entry) - DOCUMENT_FIELDS)
         if unknown:
             raise ClaimsError(
-                f"{where}: document {name}, unknown field(s) {unknown}; "
+                f"{at(unknown[0])}: document {name}, unknown field(s) {unknown}; "
                 f"expected {sorted(DOCUMENT_FIELDS)}"
             )
         adopted = _date(entry.get("adopted"))
         if adopted is None:
             raise ClaimsError(
-                f"{where}: document {name}, field 'adopted': {entry.get('adopted')!r} is not a "
-                "date. Give the adoption date as YYYY-MM-DD"
+                f"{at('adopted')}: document {name}, field 'adopted': "
+                f"{entry.get('adopted')!r} is not a date. Give the adoption date as YYYY-MM-DD"
             )
         documents[name] = Document(name, adopted, entry.get("title", ""), entry.get("note", ""))
     return documents
 
 
-def _not_on_hand(where: str, entries: Any) -> dict[str, Edition]:
+def _not_on_hand(where: str, entries: Any, lines: Mapping[tuple, int]) -> dict[str, Edition]:
     if not isinstance(entries, dict):
         raise ClaimsError(f"{where}: `editions_not_on_hand` must map an edition label to its date")
     editions = {}
     for label, entry in entries.items():
         entry = entry or {}
+        at = _lines_of(where, lines, ("editions_not_on_hand", label))
         unknown = sorted(set(entry) - NOT_ON_HAND_FIELDS)
         if unknown:
             raise ClaimsError(
-                f"{where}: edition {label} (not on hand), unknown field(s) {unknown}; "
+                f"{at(unknown[0])}: edition {label} (not on hand), unknown field(s) {unknown}; "
                 f"expected {sorted(NOT_ON_HAND_FIELDS)}"
             )
         date = _date(entry.get("date"))
         if date is None or not entry.get("title") or not entry.get("dataset"):
             raise ClaimsError(
-                f"{where}: edition {label} (not on hand) needs a `title`, a `dataset` and a "
+                f"{at('date')}: edition {label} (not on hand) needs a `title`, a `dataset` and a "
                 f"publication `date` (YYYY-MM-DD); found {entry}"
             )
         year = entry.get("latest_year")
@@ -280,27 +288,27 @@ def _not_on_hand(where: str, entries: Any) -> dict[str, Edition]:
 
 
 def _claim(
-    where: str,
+    at: Callable[[str], str],
     number: int,
     entry: Any,
     documents: Mapping[str, Document],
     editions: Mapping[str, Edition],
 ) -> Claim:
     if not isinstance(entry, dict):
-        raise ClaimsError(f"{where}: claim #{number} is not a mapping of fields")
+        raise ClaimsError(f"{at('id')}: claim #{number} is not a mapping of fields")
     cid = str(entry.get("id") or f"#{number}")
     known = {f.name for f in fields(Claim)}
     for name in sorted(set(entry) - known):
-        raise _fail(where, cid, name, "unknown field", f"Known fields: {', '.join(sorted(known))}")
+        raise _fail(at, cid, name, "unknown field", f"Known fields: {', '.join(sorted(known))}")
     for name in REQUIRED:
         if entry.get(name) is None:
-            raise _fail(where, cid, name, "missing", "Every claim needs " + ", ".join(REQUIRED))
-    _check_choices(where, cid, entry)
-    _check_numbers(where, cid, entry)
+            raise _fail(at, cid, name, "missing", "Every claim needs " + ", ".join(REQUIRED))
+    _check_choices(at, cid, entry)
+    _check_numbers(at, cid, entry)
     document = documents.get(entry["document"])
     if document is None:
         raise _fail(
-            where,
+            at,
             cid,
             "document",
             f"unknown document {entry['document']!r}",
@@ -309,7 +317,7 @@ def _claim(
     edition = editions.get(entry["relied_on"])
     if edition is None:
         raise _fail(
-            where,
+            at,
             cid,
             "relied_on",
             f"edition {entry['relied_on']!r} is neither in data/sources.yaml nor under "
@@ -319,7 +327,7 @@ def _claim(
         )
     if edition.date > document.adopted:
         raise _fail(
-            where,
+            at,
             cid,
             "relied_on",
             f"edition {edition.id} was published on {edition.date}, after {document.id} was "
@@ -331,7 +339,7 @@ def _claim(
     present = bool(entry.get("present", False))
     if present and not edition.on_hand and edition.latest_year != entry["year"]:
         raise _fail(
-            where,
+            at,
             cid,
             "year",
             f"a statement about the present is judged at the latest year its relied-on edition "
@@ -341,7 +349,7 @@ def _claim(
     return Claim(**entry)
 
 
-def _check_choices(where: str, cid: str, entry: dict) -> None:
+def _check_choices(at: Callable[[str], str], cid: str, entry: dict) -> None:
     choices = {
         "comparator": COMPARATORS,
         "derive": DERIVATIONS,
@@ -354,7 +362,7 @@ def _check_choices(where: str, cid: str, entry: dict) -> None:
     for name, allowed in choices.items():
         if name in entry and entry[name] not in allowed:
             raise _fail(
-                where,
+                at,
                 cid,
                 name,
                 f"unknown value {entry[name]!r}",
@@ -364,7 +372,7 @@ def _check_choices(where: str, cid: str, entry: dict) -> None:
     for name in ("entity", "denominator_entity"):
         if entry.get(name) is not None and entry[name] not in entities:
             raise _fail(
-                where,
+                at,
                 cid,
                 name,
                 f"unknown entity {entry[name]!r}",
@@ -372,11 +380,11 @@ def _check_choices(where: str, cid: str, entry: dict) -> None:
             )
 
 
-def _check_numbers(where: str, cid: str, entry: dict) -> None:
+def _check_numbers(at: Callable[[str], str], cid: str, entry: dict) -> None:
     year = entry["year"]
     if not (isinstance(year, int) or (year == "latest" and entry.get("derive") == "count_below")):
         raise _fail(
-            where,
+            at,
             cid,
             "year",
             f"{year!r} is not a year",
@@ -385,13 +393,13 @@ def _check_numbers(where: str, cid: str, entry: dict) -> None:
     for name in ("cited", "tolerance", "threshold"):
         value = entry.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise _fail(where, cid, name, f"{value!r} is not a number", "Give a number")
+            raise _fail(at, cid, name, f"{value!r} is not a number", "Give a number")
     if entry["comparator"] == "about" and entry.get("tolerance") is None:
-        raise _fail(where, cid, "tolerance", "missing", "An 'about' claim needs a tolerance")
+        raise _fail(at, cid, "tolerance", "missing", "An 'about' claim needs a tolerance")
     if entry.get("derive") == "count_below" and entry.get("threshold") is None:
-        raise _fail(where, cid, "threshold", "missing", "A count of economies needs a threshold")
+        raise _fail(at, cid, "threshold", "missing", "A count of economies needs a threshold")
     if entry.get("derive") == "ratio" and entry.get("denominator_entity") is None:
-        raise _fail(where, cid, "denominator_entity", "missing", "A ratio needs a denominator")
+        raise _fail(at, cid, "denominator_entity", "missing", "A ratio needs a denominator")
 
 
 # --- comparing one value ---------------------------------------------------------------------
@@ -610,7 +618,7 @@ def _check_present_year(register: Register, claim: Claim, rows: pd.DataFrame) ->
     latest = int(held["year"].max())
     if latest != claim.year:
         raise _fail(
-            register.path,
+            lambda _name: register.path,
             claim.id,
             "year",
             f"a statement about the present is judged at the latest year its relied-on edition "

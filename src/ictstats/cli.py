@@ -6,8 +6,10 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 from tabulate import tabulate
@@ -35,16 +37,25 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--select", multiple=True, help="Asset name to materialize (repeatable).")
+@click.option(
+    "--select",
+    multiple=True,
+    help="Asset or group name to materialize (repeatable); a wrong name lists them all.",
+)
 @click.option("--force", is_flag=True, help="Rebuild even if no input changed.")
 @click.option(
     "--no-wait", is_flag=True, help="Stop at once if another build of this project is running."
 )
 def run(select: tuple[str, ...], force: bool, no_wait: bool) -> None:
-    """Materialize every asset (sources -> parsed -> validated -> warehouse) in process."""
+    """Materialize every asset (sources -> parsed -> validated -> warehouse) in process.
+
+    Each failed step prints its error (file, sheet and cell or row, the rule, what to do);
+    each warning check prints its count and first rows. Ctrl-C stops the run and leaves the
+    last good build as it was."""
     from ictstats import fingerprint
 
     settings = Settings.from_env()
+    _check_manifest(settings)  # a broken manifest stops here, named by file, line and field
     _check_claims_register(settings)  # a broken register stops here, before the 15 s of building
     if not (force or select):
         reason = fingerprint.why_rebuild(settings)
@@ -56,10 +67,20 @@ def run(select: tuple[str, ...], force: bool, no_wait: bool) -> None:
             )
             return
         click.echo(f"rebuilding: {reason}")
-    from pipelines.run import materialize_all  # Dagster is imported only for a real run
+    try:
+        from pipelines.run import materialize_all, watch  # Dagster is imported only for a run
 
-    if not materialize_all(settings.root, list(select) or None, wait=not no_wait):
-        raise click.ClickException("the run failed; the step and its error are printed above")
+        with watch() as seen:
+            ok = materialize_all(settings.root, list(select) or None, wait=not no_wait)
+    except KeyboardInterrupt:
+        _interrupted()
+    if seen.interrupted:
+        _interrupted()
+    if not ok:
+        steps = ", ".join(s for s in seen.failed if s) or "a step"
+        raise click.ClickException(
+            f"the run failed at {steps}; each failed step's error is printed above"
+        )
     if not select:
         fingerprint.record(settings)
     if settings.warehouse.is_file():
@@ -69,6 +90,18 @@ def run(select: tuple[str, ...], force: bool, no_wait: bool) -> None:
         ).fetchall()
         click.echo(tabulate(rows, headers=["edition", "observations"], tablefmt="simple"))
         click.echo(f"warehouse: {settings.warehouse}")
+
+
+def _interrupted() -> NoReturn:
+    click.echo("interrupted: the run was stopped; the last good build is unchanged", err=True)
+    sys.exit(130)  # the shell's code for a command ended by SIGINT
+
+
+def _check_manifest(settings: Settings) -> None:
+    """Load data/sources.yaml (every field checked) and check every layout has a parser."""
+    from ictstats.build import parsed_sources
+
+    parsed_sources(load_manifest(settings.manifest).values(), str(settings.manifest))
 
 
 def _check_claims_register(settings: Settings) -> None:
@@ -146,13 +179,13 @@ def sources_fetch(offline: bool, ids: tuple[str, ...]) -> None:
 @click.option("--edition", required=True, help="Edition label, e.g. itu-agg-2026-11.")
 @click.option("--publisher", default="ITU", show_default=True)
 @click.option("--title", default=None)
-@click.option("--url", default="", help="Publisher URL (https) the file was downloaded from.")
+@click.option("--url", required=True, help="Publisher URL (https) the file was downloaded from.")
 @click.option(
     "--date",
     "edition_date",
     type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    help="Publication date of the edition (YYYY-MM-DD).",
+    required=True,
+    help="Publication date of the edition (YYYY-MM-DD), as the publisher states it.",
 )
 def sources_add(
     file: Path,
@@ -161,9 +194,12 @@ def sources_add(
     publisher: str,
     title: str | None,
     url: str,
-    edition_date: dt.datetime | None,
+    edition_date: dt.datetime,
 ) -> None:
-    """Register a new file (e.g. ITU's next aggregates edition) in the manifest."""
+    """Register a new file (e.g. ITU's next aggregates edition) in the manifest.
+
+    The file is parsed with its layout first; a file that does not parse, bytes already
+    listed, a non-https URL or a label that is not a plain name are refused."""
     settings = Settings.from_env()
     added = add_source(
         settings.manifest,
@@ -174,14 +210,20 @@ def sources_add(
         publisher=publisher,
         title=title,
         url=url,
-        edition_date=edition_date.date() if edition_date else None,
+        edition_date=edition_date.date(),
     )
     click.echo(f"added {added.id} ({added.edition}, sha256 {sha256_of(file)[:12]}…)")
 
 
 @main.command()
 @click.argument("sql")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    help="json writes NaN and ±Infinity (no JSON values) as null.",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
@@ -210,9 +252,26 @@ def query(sql: str, fmt: str, timeout: float | None) -> None:
         click.echo(out.getvalue(), nl=False)
     elif fmt == "json":
         records = [dict(zip(columns, row, strict=True)) for row in rows]
-        click.echo(json.dumps(records, indent=2, ensure_ascii=False, default=str))
+        click.echo(json_text(records))
     else:
         click.echo(tabulate(rows, headers=columns, tablefmt="simple"))
+
+
+def _finite(value: Any) -> Any:
+    """NaN and ±Infinity (which JSON cannot hold) as None, in nested lists and structs too."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def json_text(records: list[dict[str, Any]]) -> str:
+    """Valid JSON (RFC 8259 has no NaN/Infinity): a value that is not a finite number is null;
+    dates and decimals are written as text."""
+    return json.dumps(_finite(records), indent=2, ensure_ascii=False, default=str, allow_nan=False)
 
 
 @main.command("claims")

@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -87,34 +87,112 @@ REQUIRED = [
     "edition",
     "edition_date",
     "url",
+    "url_verified",
     "licence",
+    "attribution",
     "layout",
     "filename",
     "mirror_path",
     "known_copies",
 ]
+FIELDS = {f.name for f in fields(Source)}
+FLAGS = ("url_verified", "resaved_by_third_party", "secondary", "parse")
+COPY_FIELDS = {"sha256", "size", "note"}
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def load_manifest(path: Path) -> dict[str, Source]:
-    """Read and check the manifest; sources keyed by id, in file order."""
+    """Read and check the manifest; sources keyed by id, in file order.
+
+    Every error names the file, the line and the field: YAML syntax, unknown or missing fields,
+    a file name that is not a plain name, a non-https URL, a date that is not a date, a
+    malformed known copy, an id or edition label used twice (both lines named)."""
+    from ictstats.yamlfile import read
+
     if not path.is_file():
         raise SourceError(f"source manifest not found: {path}")
-    document = yaml.safe_load(path.read_text("utf-8")) or {}
+    document, lines = read(path, SourceError)
+    entries = document.get("sources", ()) if isinstance(document, dict) else None
+    entries = [] if entries is None else entries  # `sources:` with no entry yet
+    if not isinstance(entries, list):
+        raise SourceError(f"{path}: expected a `sources:` list of entries; found none")
     sources: dict[str, Source] = {}
-    for number, entry in enumerate(document.get("sources") or [], start=1):
-        missing = [k for k in REQUIRED if not entry.get(k)]
-        if missing:
-            raise SourceError(f"{path.name}: source #{number} ({entry.get('id')}) lacks {missing}")
-        if not isinstance(entry.get("parse", True), bool):
-            raise SourceError(
-                f"{path.name}: source #{number} ({entry.get('id')}): `parse` must be true or "
-                f"false, not {entry['parse']!r}"
-            )
-        source = Source.from_mapping(entry)
-        if source.id in sources:
-            raise SourceError(f"{path.name}: source id {source.id!r} appears twice")
+    first_line: dict[tuple[str, str], int] = {}
+    for index, entry in enumerate(entries):
+        source = _entry(path, index, entry, lines)
+        for name in ("id", "edition"):
+            value = getattr(source, name)
+            here = lines.get(("sources", index, name), 0)
+            if (name, value) in first_line:
+                raise SourceError(
+                    f"{path}, line {here}: field '{name}': {value!r} is already used by the "
+                    f"entry at line {first_line[name, value]}; each source needs its own {name}"
+                )
+            first_line[name, value] = here
         sources[source.id] = source
     return sources
+
+
+def _entry(path: Path, index: int, entry: Any, lines: dict) -> Source:
+    def fail(name: str | None, problem: str) -> SourceError:
+        line = lines.get(("sources", index, name), lines.get(("sources", index), 0))
+        what = f"source {entry.get('id')!r}" if isinstance(entry, dict) else f"entry #{index + 1}"
+        field = f", field '{name}'" if name else ""
+        return SourceError(f"{path}, line {line}: {what}{field}: {problem}")
+
+    if not isinstance(entry, dict):
+        raise fail(None, "is not a mapping of fields")
+    for name in sorted(set(entry) - FIELDS):
+        raise fail(name, f"unknown field; known fields: {', '.join(sorted(FIELDS))}")
+    missing = [k for k in REQUIRED if entry.get(k) in (None, "", [])]
+    if missing:
+        raise fail(None, f"lacks {', '.join(missing)} (every source needs {', '.join(REQUIRED)})")
+    for name in FLAGS:
+        if name in entry and not isinstance(entry[name], bool):
+            raise fail(name, f"must be true or false, not {entry[name]!r}")
+    problem = filename_problem(str(entry["filename"]))
+    if problem:
+        raise fail("filename", problem)
+    mirror = Path(str(entry["mirror_path"]))
+    if mirror.is_absolute() or ".." in mirror.parts:
+        raise fail("mirror_path", "must be a path inside the mirror (not absolute, no `..`)")
+    problem = url_problem(str(entry["url"]))
+    if problem:
+        raise fail("url", problem)
+    date = entry["edition_date"]
+    if not isinstance(date, dt.date):
+        try:
+            date = dt.date.fromisoformat(str(date))
+        except ValueError:
+            raise fail("edition_date", f"{date!r} is not a date; write YYYY-MM-DD") from None
+    copies = entry["known_copies"]
+    if not isinstance(copies, list):
+        raise fail("known_copies", "must be a list of {sha256, size, note}")
+    for copy in copies:
+        ok = isinstance(copy, dict) and set(copy) <= COPY_FIELDS
+        if not ok or not _SHA256.match(str(copy.get("sha256", ""))):
+            raise fail("known_copies", f"{copy!r}: each copy needs a 64-hex-digit sha256")
+        if not isinstance(copy.get("size"), int) or isinstance(copy.get("size"), bool):
+            raise fail("known_copies", f"{copy!r}: each copy needs its size in bytes")
+    return Source.from_mapping({**entry, "edition_date": date})
+
+
+def filename_problem(name: str) -> str | None:
+    """Why `name` cannot be a file name under data/raw/ (None when it can): a path could make
+    `sources fetch` write outside that folder."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
+        return f"{name!r} must be a plain file name (no folder, no `/`, no `..`)"
+    if name.startswith("."):
+        return f"{name!r} must not start with a dot (hidden and temporary files start with one)"
+    return None
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a source's URL (None when it can): only https is ever fetched."""
+    parsed = urlparse(url)
+    if parsed.scheme != "https" or not parsed.netloc:
+        return f"{url!r} is not an https URL; give the publisher's https address"
+    return None
 
 
 def sha256_of(path: Path) -> str:
@@ -236,6 +314,9 @@ def source_id_for(edition: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", edition.lower()).strip("_")
 
 
+_LABEL = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
 def add_source(
     manifest: Path,
     raw_dir: Path,
@@ -244,34 +325,61 @@ def add_source(
     layout: str,
     edition: str,
     publisher: str,
+    url: str,
+    edition_date: dt.date,
     title: str | None = None,
-    url: str = "",
-    edition_date: dt.date | None = None,
     licence: str = "",
     attribution: str = "",
     notes: str = "",
 ) -> Source:
-    """Register a new file (e.g. ITU's next aggregates edition): hash it, copy it to data/raw/,
-    and append its entry to the manifest. Existing entries and comments are left untouched."""
+    """Register a new file (e.g. ITU's next aggregates edition): check it, parse it with its
+    layout, copy it to data/raw/ and append its entry to the manifest. Existing entries and
+    comments are left untouched; nothing is written unless every check passed.
+
+    Refused: an unknown layout, a file its layout cannot parse, bytes already listed under
+    another source, an edition or id already listed, a label or file name that is not a plain
+    name, a URL that is not https. The publication date is required (never "today")."""
     sources = load_manifest(manifest)
     if not file.is_file():
         raise SourceError(f"{file}: no such file")
+    if not _LABEL.match(edition):
+        raise SourceError(
+            f"--edition {edition!r}: use lower-case letters, digits, `.`, `_` and `-` only "
+            "(e.g. itu-agg-2026-11); the label names assets and files"
+        )
+    problem = filename_problem(file.name)
+    if problem:
+        raise SourceError(f"{file}: {problem}; rename the file before adding it")
+    problem = url_problem(url)
+    if problem:
+        raise SourceError(f"--url: {problem}")
     if any(s.edition == edition for s in sources.values()):
-        raise SourceError(f"edition {edition!r} is already in {manifest.name}")
+        raise SourceError(f"edition {edition!r} is already in {manifest}; choose a new label")
     sid = source_id_for(edition)
     if sid in sources:
-        raise SourceError(f"source id {sid!r} is already in {manifest.name}")
+        raise SourceError(f"source id {sid!r} is already in {manifest}; choose another label")
     size = file.stat().st_size
     if size > MAX_SOURCE_BYTES:
         raise SourceError(f"{file}: {size:,} bytes exceeds the input cap")
     digest = sha256_of(file)
+    for other in sources.values():
+        if any(copy.sha256 == digest for copy in other.known_copies):
+            raise SourceError(
+                f"{file}: these bytes (SHA-256 {digest[:12]}…) are already listed as source "
+                f"{other.id!r} ({other.edition}) in {manifest}; a new edition has new bytes"
+            )
+    if any(s.filename == file.name for s in sources.values()):
+        raise SourceError(
+            f"{file}: source file name {file.name!r} is already used in {manifest}; "
+            "rename the file (e.g. add the edition's date)"
+        )
     entry = {
         "id": sid,
         "publisher": publisher,
         "title": title or f"{publisher} {edition}",
         "edition": edition,
-        "edition_date": (edition_date or dt.date.today()).isoformat(),
-        "url": url or f"file://{file.name}",
+        "edition_date": edition_date.isoformat(),
+        "url": url,
         "url_verified": False,
         "licence": licence or "see publisher terms",
         "attribution": attribution or f"Source: {publisher}, {title or edition}",
@@ -284,6 +392,8 @@ def add_source(
         "notes": notes
         or f"Registered with `ictstats sources add` on {dt.date.today().isoformat()}.",
     }
+    candidate = Source.from_mapping(entry)
+    parse_with_layout(ResolvedSource(candidate, file, digest, size, "add", ""))
     text = manifest.read_text("utf-8")
     block = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=100)
     indented = "".join(f"  {line}\n" for line in block.splitlines())
@@ -302,3 +412,23 @@ def add_source(
     finally:
         probe.unlink(missing_ok=True)
     return added
+
+
+def parse_with_layout(resolved: ResolvedSource) -> Any:
+    """Parse a file with its layout's parser, as the build does (a LayoutError names the cell).
+    An unknown layout stops with the known ones listed."""
+    from ictstats import build  # build imports this module
+
+    source = resolved.source
+    known = build.ITU_AGGREGATE_LAYOUTS | set(build.OBSERVATION_PARSERS)
+    known |= set(build.REFERENCE_PARSERS)
+    if source.layout not in known:
+        raise SourceError(
+            f"--layout {source.layout!r}: no parser reads this layout. Known layouts: "
+            f"{', '.join(sorted(known))}"
+        )
+    if build.is_itu_aggregates(source):
+        return build.parse_edition(resolved)
+    if build.is_country_observations(source):
+        return build.parse_country_source(resolved)
+    return build.parse_reference(resolved)
