@@ -106,13 +106,20 @@ def test_derived_tables(built):
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     lte = con.execute(
         """select published_edition, published_value, round(recomputed_value, 1),
-                  round(population_coverage, 3), economies_with_data, income_classification
+                  round(population_coverage, 3), economies_with_data, recomputed_edition
            from aggregate_reconciliation where series = 'coverage_4g' and entity = 'WLD'
            and sex = '_T' and area = '_T' and year = 2023 and imputation = 'none'
            order by published_edition"""
     ).fetchall()
     assert [row[:2] for row in lte] == [("itu-agg-2024-11", 91.4), ("itu-agg-2025-11", 91.4)]
-    assert [row[5] for row in lte] == ["FY25", "FY26"]
+    # World does not depend on the income classification: one recomputation serves both
+    assert [row[5] for row in lte] == ["recomputed-itu-datahub-coverage-2025-12"] * 2
+    lic = con.execute(
+        """select published_edition, income_classification from aggregate_reconciliation
+           where series = 'coverage_4g' and entity = 'LIC' and sex = '_T' and area = '_T'
+           and year = 2023 and imputation = 'none' order by published_edition"""
+    ).fetchall()
+    assert lic == [("itu-agg-2024-11", "FY25"), ("itu-agg-2025-11", "FY26")]
     revision = con.execute(
         """select list(round(value, 1) order by edition_date) from revisions
            where dataset = 'itu_aggregates' and series = 'internet_use' and entity = 'WLD'
