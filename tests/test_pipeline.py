@@ -39,7 +39,7 @@ def test_asset_graph_snapshot(isolated_settings):
     graph = defs.resolve_asset_graph()
     keys = sorted(k.to_user_string() for k in graph.get_all_asset_keys())
     # 19 sources verified, 18 parsed: the P2C register is registered before its parser exists
-    assert len(keys) == 19 + 18 + 10
+    assert len(keys) == 19 + 18 + 11
     assert "raw_itu_p2c_headline_totals" in keys
     assert not [k for k in keys if k.startswith("parsed_p2c")]
     assert [k for k in keys if not k.startswith(("raw_", "parsed_"))] == [
@@ -50,13 +50,14 @@ def test_asset_graph_snapshot(isolated_settings):
         "out_ictstats__charts",
         "out_ictstats__claim_checks",
         "out_ictstats__claims_report",
+        "out_ictstats__edition_changes",
         "out_ictstats__recomputed_aggregates",
         "out_ictstats__revisions",
         "out_ictstats__warehouse",
     ]
     checks = sorted(c.name for c in graph.asset_check_keys)
     assert checks == ["accepted_publisher_values", "country_accepted_publisher_values",
-                      "country_observations_schema", "observations_schema",
+                      "country_observations_schema", "edition_changes", "observations_schema",
                       "sheet_repeats_agree", "totals_within_breakdown"]  # fmt: skip
 
 
@@ -85,6 +86,7 @@ def test_full_run_succeeds_with_expected_check_results(built):
         "sheet_repeats_agree": False,  # e.g. Nov 2025 SIDS ownership in `By gender`
         "accepted_publisher_values": False,  # the Jan 2022 100.4 % cell
         "country_accepted_publisher_values": False,  # four SDG ownership values above 100 %
+        "edition_changes": False,  # e.g. Nov 2025 vs Nov 2024: Americas Internet-use gap flips
     }
 
 
@@ -117,6 +119,13 @@ def test_derived_tables(built):
            and sex = '_T' and area = '_T' and age = '_T' and unit = 'percent' and year = 2005"""
     ).fetchone()[0]
     assert revision == [16.8, 15.8, 15.6, 15.6]
+    # Americas women 81.3 vs men 82.3 in Nov 2024 (gap -1.0), 81.1 vs 78.7 in Nov 2025 (+2.4)
+    flip = con.execute(
+        """select previous_value, value, source_location from edition_changes
+           where change = 'gap_sign_flip' and edition = 'itu-agg-2025-11'
+           and series = 'internet_use' and entity = 'ITU_AMS' and year = 2020"""
+    ).fetchall()
+    assert [(round(p, 1), round(v, 1), loc) for p, v, loc in flip] == [(-1.0, 2.4, "By gender!K19")]
     unmixed = con.execute(
         "select count(*) from observations where edition like 'recomputed-%'"
     ).fetchone()[0]
