@@ -495,10 +495,15 @@ def parse_itu_aggregates(
 
 
 def parse_sheet(
-    grid: Grid, blocks: dict[str, list[str]], sheet: str = "Sheet1", workbook: str = "workbook"
+    grid: Grid,
+    blocks: dict[str, list[str]],
+    sheet: str = "Sheet1",
+    workbook: str = "workbook",
+    required: dict[str, list[dict[str, Any]]] | None = None,
 ) -> pd.DataFrame:
-    """Every value cell of one sheet; `blocks` maps each series to its units, left to right."""
-    return _unique_within_blocks(_parse_sheet(grid, blocks, sheet, workbook))
+    """Every value cell of one sheet; `blocks` maps each series to its units, left to right;
+    `required` what each occurrence of a block must carry (see the layout file)."""
+    return _unique_within_blocks(_parse_sheet(grid, blocks, sheet, workbook, required))
 
 
 def _parse_sheet(
