@@ -119,6 +119,15 @@ def test_derived_tables(built):
            and sex = '_T' and area = '_T' and age = '_T' and unit = 'percent' and year = 2005"""
     ).fetchone()[0]
     assert revision == [16.8, 15.8, 15.6, 15.6]
+    unmixed = con.execute(
+        "select count(*) from observations where edition like 'recomputed-%'"
+    ).fetchone()[0]
+    assert unmixed == 0
+
+
+def test_edition_changes_table_and_warning(built):
+    settings, result = built
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
     # Americas women 81.3 vs men 82.3 in Nov 2024 (gap -1.0), 81.1 vs 78.7 in Nov 2025 (+2.4)
     flip = con.execute(
         """select previous_value, value, source_location from edition_changes
@@ -126,10 +135,16 @@ def test_derived_tables(built):
            and series = 'internet_use' and entity = 'ITU_AMS' and year = 2020"""
     ).fetchall()
     assert [(round(p, 1), round(v, 1), loc) for p, v, loc in flip] == [(-1.0, 2.4, "By gender!K19")]
-    unmixed = con.execute(
-        "select count(*) from observations where edition like 'recomputed-%'"
-    ).fetchone()[0]
-    assert unmixed == 0
+    (check,) = [
+        e for e in result.get_asset_check_evaluations() if e.check_name == "edition_changes"
+    ]
+    assert check.description.startswith(
+        f"{con.execute('select count(*) from edition_changes').fetchone()[0]} change(s)"
+    )
+    assert (
+        "gap_sign_flip internet_use ITU_AMS F/_T/_T 2020 percent at By gender!K19"
+        in check.description
+    )
 
 
 def test_warehouse_queries(built):
