@@ -17,7 +17,13 @@ the full Dagster job in process and requires:
 3. the curated folder is byte-for-byte what it was (`snapshot`).
 
 A fault that passes 1-2 is ``caught``; one that stops the run without such a message is
-``UNCLEAR``; one that lets the run through is ``MISSED``. Before the faults, a control run (the
+``UNCLEAR``; one that lets the run through is ``MISSED``.
+
+A few faults keep every label valid and may be the publisher's own doing (Female and Male
+swapped): they are ``expect="warn"``. The build must publish (a warning never blocks) and the
+warning check `edition_changes` must fail with a description, the text the command line prints,
+that states the rule and names the sheet and cell; ``caught`` then means warned, and the
+warehouse changing is by design, not corruption. Before the faults, a control run (the
 unchanged manifest on a copy) must rebuild and so change the snapshot: proof that the
 comparison sees writes. Nothing is committed as a binary fixture: every faulty file is derived
 from the verified mirror copy at run time, deterministically.
@@ -66,6 +72,11 @@ text_in_numeric_cell                     x     x     x     x     x     x     i  
 percent_over_100, negative_value         x     x     x     x     x     x     -     -
 oversized                                P     x     x     x     x     x     x     x
 checksum_mismatch, missing_file          x     x     x     x     x     x     x     x
+year_row_shifted_over_na                 -     x     x     x     -     -     -     -
+unit_label_swapped                       -     x     x     x     -     -     -     -
+formula_without_value, blanked_value     -     x     x     x     -     -     -     -
+entity_row_deleted                       -     x     x     x     -     -     -     -
+swapped_female_male (warn)               -     -     x     x     -     -     -     -
 ======================================  ====  ====  ====  ====  ====  ====  ====  ====
 
 CSV: ``ext`` third-party extract of the Nov 2025 urban/rural block, ``dhb`` ITU DataHub
@@ -135,6 +146,15 @@ Why some do not apply, and how a few are made:
   no sheet; ``ictstats.sources.MAX_SOURCE_BYTES`` is patched in process to the size of the
   largest good source (so no other file trips it) and the faulty file is the good one with its
   last record repeated until it is just above that.
+* Meaning changes (issue 11 item 5), ITU .xlsx only: the year row of the first-sheet block
+  whose first year column is all N/A moved one column right; the printed percent label of a
+  series that has no per-100 unit (Internet use where printed) set to 'Per 100 inhabitants';
+  the first value cell turned into a formula without a cached value, or emptied; the last entity
+  row of the first block emptied (openpyxl cannot delete rows with merged ranges safely).
+  Not on the 2019 .xls: same-length byte patches cannot blank a NUMBER record (a BLANK record
+  is shorter) nor lengthen a label, and a BIFF8 FORMULA record always carries its cached result,
+  so there is no uncached formula to make. swapped_female_male needs a `By gender` sheet with a
+  previous edition to compare with (Nov 2024 vs Jan 2022, Nov 2025 vs Nov 2024).
 * .xls (byte level only): unknown_block cannot add records, so the footer's source line becomes
   the title of a series the layout does not declare (and the version line below it a sheet
   title, which the parser skips); duplicated_block points the second block's title cell at the
