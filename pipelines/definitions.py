@@ -41,6 +41,7 @@ from ictstats import (
     charts,
     claims,
     claims_report,
+    edition_changes,
     recompute,
     revisions,
     schemas,
@@ -199,6 +200,32 @@ def _sheet_repeats_check(target) -> AssetChecksDefinition:
     return _check
 
 
+def _edition_changes_check(target) -> AssetChecksDefinition:
+    """Warning: each edition against the previous edition of its dataset; the description
+    carries the count and the first findings (sheet and cell), printed as it is."""
+
+    @asset_check(
+        asset=target,
+        name="edition_changes",
+        description="Warning: a key gone, a past year revised beyond the plausible bound or a "
+        "female-male gap changing sign between an edition and the previous one of its dataset.",
+    )
+    def _check(table) -> AssetCheckResult:
+        counts = table.groupby("change").size() if len(table) else pd.Series(dtype=int)
+        return AssetCheckResult(
+            passed=table.empty,
+            severity=AssetCheckSeverity.WARN,
+            description=edition_changes.describe(table),
+            metadata={
+                "findings": len(table),
+                "by_change": MetadataValue.json({str(k): int(v) for k, v in counts.items()}),
+                "table": _markdown(table, rows=40),
+            },
+        )
+
+    return _check
+
+
 def build_definitions(settings: Settings) -> Definitions:
     """All assets and checks for one manifest and one set of folders."""
     manifest = load_manifest(settings.manifest)
@@ -329,6 +356,31 @@ def build_definitions(settings: Settings) -> Definitions:
         table = revisions.revisions(observations, eds)
         return Output(table, metadata={"rows": len(table), "preview": _markdown(table)})
 
+    @asset(
+        group_name="derived",
+        ins={
+            "itu_obs": AssetIn("core_itu__aggregate_observations"),
+            "country_obs": AssetIn("core_country__observations"),
+        },
+        description="Each edition against the previous edition of its dataset: keys gone, past "
+        "years revised beyond the plausible bound, female-male gaps changing sign.",
+    )
+    def out_ictstats__edition_changes(context: AssetExecutionContext, itu_obs, country_obs):
+        observations = pd.concat([itu_obs.observations, country_obs], ignore_index=True)
+        eds = pd.DataFrame(
+            [
+                {
+                    "id": s.edition,
+                    "dataset": build.warehouse.dataset_of(s.layout),
+                    "date": s.edition_date,
+                }
+                for s in manifest.values()
+            ]
+        )
+        table = edition_changes.edition_changes(observations, eds)
+        context.log.info(f"{len(table):,} changes between editions to confirm")
+        return Output(table, metadata={"rows": len(table), "preview": _markdown(table)})
+
     secondary = {s.edition for s in manifest.values() if s.secondary}
 
     @asset(
@@ -369,6 +421,7 @@ def build_definitions(settings: Settings) -> Definitions:
             "reconciliation": AssetIn("out_ictstats__aggregate_reconciliation"),
             "revision_table": AssetIn("out_ictstats__revisions"),
             "claim_checks": AssetIn("out_ictstats__claim_checks"),
+            "changes": AssetIn("out_ictstats__edition_changes"),
             **{_asset_name("r_", s.id): AssetIn(_raw(s)) for s in manifest.values()},
         },
         description="Parquet (stored truth) and the DuckDB file rebuilt from it, written into a "
@@ -385,6 +438,7 @@ def build_definitions(settings: Settings) -> Definitions:
         reconciliation,
         revision_table,
         claim_checks,
+        changes,
         **resolved,
     ):
         observations = pd.concat([itu_obs.observations, country_obs], ignore_index=True)
@@ -399,6 +453,7 @@ def build_definitions(settings: Settings) -> Definitions:
             "aggregate_reconciliation": reconciliation,
             "revisions": revision_table,
             "claim_checks": claim_checks,
+            "edition_changes": changes,
         }
         by_id = {item.source.id: item for item in resolved.values()}
         staging = build.warehouse.start_build(settings.curated_dir)
@@ -416,13 +471,17 @@ def build_definitions(settings: Settings) -> Definitions:
         group_name="claims",
         ins={
             "checks": AssetIn("out_ictstats__claim_checks"),
+            "changes": AssetIn("out_ictstats__edition_changes"),
             "staging": AssetIn("out_ictstats__warehouse"),
         },
         description="claims.md and claims.html in the build's reports/ folder "
         "(data/curated/reports/ once published).",
     )
-    def out_ictstats__claims_report(context: AssetExecutionContext, checks, staging):
-        footer = "Built by ictstats from the editions listed in the warehouse table `editions`."
+    def out_ictstats__claims_report(context: AssetExecutionContext, checks, changes, staging):
+        footer = (
+            "Built by ictstats from the editions listed in the warehouse table `editions`. "
+            + edition_changes.headline(changes)
+        )
         with build.writing_build(Path(staging), "the claims reports"):
             paths = claims_report.write_reports(
                 Path(staging) / "reports", claims.summary(checks), checks, footer
@@ -474,6 +533,7 @@ def build_definitions(settings: Settings) -> Definitions:
             lambda c: schemas.totals_outside_breakdown(c.observations, c.sheet_repeats),
         ),
         _sheet_repeats_check(itu_target),
+        _edition_changes_check(out_ictstats__edition_changes),
         _warning_check(
             itu_target,
             "accepted_publisher_values",
@@ -497,6 +557,7 @@ def build_definitions(settings: Settings) -> Definitions:
             out_ictstats__recomputed_aggregates,
             out_ictstats__aggregate_reconciliation,
             out_ictstats__revisions,
+            out_ictstats__edition_changes,
             out_ictstats__claim_checks,
             out_ictstats__claims_report,
             out_ictstats__warehouse,

@@ -18,7 +18,13 @@ the full Dagster job in process and requires:
 3. the curated folder is byte-for-byte what it was (`snapshot`).
 
 A fault that passes 1-2 is ``caught``; one that stops the run without such a message is
-``UNCLEAR``; one that lets the run through is ``MISSED``. Before the faults, a control run (the
+``UNCLEAR``; one that lets the run through is ``MISSED``.
+
+A few faults keep every label valid and may be the publisher's own doing (Female and Male
+swapped): they are ``expect="warn"``. The build must publish (a warning never blocks) and the
+warning check `edition_changes` must fail with a description, the text the command line prints,
+that states the rule and names the sheet and cell; ``caught`` then means warned, and the
+warehouse changing is by design, not corruption. Before the faults, a control run (the
 unchanged manifest on a copy) must rebuild and so change the snapshot: proof that the
 comparison sees writes. Nothing is committed as a binary fixture: every faulty file is derived
 from the verified mirror copy at run time, deterministically.
@@ -67,6 +73,11 @@ text_in_numeric_cell                     x     x     x     x     x     x     i  
 percent_over_100, negative_value         x     x     x     x     x     x     -     -
 oversized                                P     x     x     x     x     x     x     x
 checksum_mismatch, missing_file          x     x     x     x     x     x     x     x
+year_row_shifted_over_na                 -     x     x     x     -     -     -     -
+unit_label_swapped                       -     x     x     x     -     -     -     -
+formula_without_value, blanked_value     -     x     x     x     -     -     -     -
+entity_row_deleted                       -     x     x     x     -     -     -     -
+swapped_female_male (warn)               -     -     x     x     -     -     -     -
 ======================================  ====  ====  ====  ====  ====  ====  ====  ====
 
 CSV: ``ext`` third-party extract of the Nov 2025 urban/rural block, ``dhb`` ITU DataHub
@@ -136,6 +147,15 @@ Why some do not apply, and how a few are made:
   no sheet; ``ictstats.sources.MAX_SOURCE_BYTES`` is patched in process to the size of the
   largest good source (so no other file trips it) and the faulty file is the good one with its
   last record repeated until it is just above that.
+* Meaning changes (issue 11 item 5), ITU .xlsx only: the year row of the first-sheet block
+  whose first year column is all N/A moved one column right; the printed percent label of a
+  series that has no per-100 unit (Internet use where printed) set to 'Per 100 inhabitants';
+  the first value cell turned into a formula without a cached value, or emptied; the last entity
+  row of the first block emptied (openpyxl cannot delete rows with merged ranges safely).
+  Not on the 2019 .xls: same-length byte patches cannot blank a NUMBER record (a BLANK record
+  is shorter) nor lengthen a label, and a BIFF8 FORMULA record always carries its cached result,
+  so there is no uncached formula to make. swapped_female_male needs a `By gender` sheet with a
+  previous edition to compare with (Nov 2024 vs Jan 2022, Nov 2025 vs Nov 2024).
 * .xls (byte level only): unknown_block cannot add records, so the footer's source line becomes
   the title of a series the layout does not declare (and the version line below it a sheet
   title, which the parser skips); duplicated_block points the second block's title cell at the
@@ -207,6 +227,11 @@ class Fault:
     needs: str = "cell"  # cell | sheet | file: what the message must locate
     make: Callable[[Path], Faulty] | None = None  # good file -> faulty file
     kind: str = "content"  # content | checksum | missing
+    # stop: the build must stop before the warehouse. warn: the build publishes (the change keeps
+    # every label valid and may be the publisher's own) and the warning check `warn_check` must
+    # fail with a description, the text the command line prints, naming the rule and the cell.
+    expect: str = "stop"
+    warn_check: str = "edition_changes"
 
     @property
     def id(self) -> str:
@@ -353,6 +378,11 @@ def _copy_rows(ws, first: int, last: int, to: int, replace: dict[tuple[int, int]
 
 def _set(ws, row: int, col: int, value: Any) -> None:
     ws.cell(row=row, column=col, value=value)
+
+
+def _clear(ws, row: int, col: int) -> None:
+    """Empty a cell (`ws.cell(..., value=None)` leaves the value as it is)."""
+    ws.cell(row=row, column=col).value = None
 
 
 def _oversize_xlsx(layout: str, sheet: str, col: int, text: str) -> Callable[[Path], Faulty]:
@@ -766,7 +796,12 @@ RULES = {
     "duplicate": r"twice|uniqueness|unique|expected \d+ rows",
     "encoding": r"UTF-8|codec|decode",
     "layout": r"expected|unknown|not found|not part of|no year|below the end|no values|lacks|"
-    r"not a number|repeats|twice",
+    r"not a number|repeats|twice|blank cell",
+    "unit": r"not an allowed unit of series",
+    "blank": r"blank cell under a year or breakdown header",
+    "formula": r"formula without a cached value",
+    "required": r"lacks the row\(s\) of \['[A-Z_]+'\].*must carry",
+    "gap_flip": r"gap_sign_flip .* at By gender![A-Z]+\d+",
     "entity": r"do not resolve|expected|unknown",
 }
 
@@ -982,6 +1017,7 @@ def _itu_xlsx(layout: str, sid: str, path: Path) -> list[Fault]:
 
     extra = EXTRA_BLOCK_TITLE[layout]
     return [
+        *_itu_meaning_faults(layout, sid, path),
         *_xlsx_common(layout, sid, sheet, (1, last_text)),
         Fault(
             layout,
@@ -1056,6 +1092,113 @@ def _itu_xlsx(layout: str, sid: str, path: Path) -> list[Fault]:
             cell_fault(lambda v: -v, positive=True),
         ),
     ]
+
+
+def _is_year(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 1990 <= value <= 2100
+
+
+def _na_first_column_year_row(path: Path, sheet: str) -> tuple[int, int, int]:
+    """(1-based row, first and last column of its first run) of the first year row whose block
+    has 'N/A' in every entity row of its first year column (the 5G/LTE blocks' 2005)."""
+    from ictstats.itu_aggregates import load_vocabulary, normalise_label
+
+    entities = load_vocabulary().entity_labels
+    grid = _grid(path, sheet)
+    for r, row in enumerate(grid):
+        if row[0] != "" or not any(_is_year(v) for v in row):
+            continue
+        first = next(c for c, v in enumerate(row) if _is_year(v))
+        last = first
+        while last + 1 < len(row) and _is_year(row[last + 1]):
+            last += 1
+        below = []
+        for rr in range(r + 1, len(grid)):
+            if not isinstance(grid[rr][0], str) or normalise_label(grid[rr][0]) not in entities:
+                break
+            below.append(grid[rr][first])
+        if below and all(str(v).strip() == "N/A" for v in below):
+            return r + 1, first + 1, last + 1
+    raise GeneratorError(f"{sheet}: no block whose first year column is all N/A")
+
+
+def _itu_meaning_faults(layout: str, sid: str, path: Path) -> list[Fault]:
+    """Issue 11 item 5: edits that keep every label valid and change what the values mean."""
+    from ictstats.itu_aggregates import ALLOWED_UNITS, LAYOUT_UNIT
+
+    obs = _good_parse(layout, str(path))
+    sheet = str(obs["sheet"].iloc[0])
+    first_sheet = obs[obs["sheet"] == sheet]
+    value_cell = first_sheet["source_location"].iloc[0].split("!")[1]
+    printed = first_sheet[
+        (first_sheet["unit"] == "percent")
+        & (first_sheet["unit_source"] != LAYOUT_UNIT)
+        & first_sheet["series"].map(lambda s: "per_100" not in ALLOWED_UNITS[s])
+    ]
+    printed = printed.sort_values("series", key=lambda s: s != "internet_use", kind="stable")
+    unit_series, unit_label = printed[["series", "unit_source"]].iloc[0]
+    _, unit_row, unit_col = _cell(unit_label)
+    first_title = first_sheet["block_title"].iloc[0]
+    block_entities = first_sheet[first_sheet["block_title"] == first_title]
+    victim_loc = block_entities.drop_duplicates("entity")["source_location"].iloc[-1]
+    _, victim_row, _ = _cell(victim_loc)
+    year_row, year_first, year_last = _na_first_column_year_row(path, sheet)
+    _, value_row, value_col = _cell(value_cell)
+
+    def shift_years(wb, _):
+        wb[sheet].move_range(
+            f"{_letter(year_first)}{year_row}:{_letter(year_last)}{year_row}", cols=1
+        )
+
+    def delete_row(wb, _):
+        for cell in wb[sheet][victim_row]:
+            cell.value = None
+
+    def F(name, how, rule, make, **kw):  # noqa: N802 - a local constructor
+        return Fault(layout, name, sid, how, rule, "cell", make, **kw)
+
+    faults = [
+        F("year_row_shifted_over_na", f"year row {year_row} ({_letter(year_first)}-"
+          f"{_letter(year_last)}) one column right, over a block whose first year column is "
+          "all N/A (every value would be a year early)", RULES["layout"],
+          _xlsx(layout, shift_years)),
+        F("unit_label_swapped", f"unit label {_letter(unit_col)}{unit_row} of a {unit_series} "
+          "block -> 'Per 100 inhabitants' (a known unit, not one of the series)",
+          RULES["unit"], _xlsx(layout, lambda wb, _: _set(wb[sheet], unit_row, unit_col,
+                                                           "Per 100 inhabitants"))),
+        F("formula_without_value", f"value cell {value_cell} -> a formula saved without its "
+          "cached value (openpyxl)", RULES["formula"],
+          _xlsx(layout, lambda wb, _: _set(wb[sheet], value_row, value_col, "=1+1"))),
+        F("blanked_value", f"value cell {value_cell} emptied", RULES["blank"],
+          _xlsx(layout, lambda wb, _: _clear(wb[sheet], value_row, value_col))),
+        F("entity_row_deleted", f"row {victim_row} (last entity of block {first_title!r}) "
+          "emptied", RULES["required"], _xlsx(layout, delete_row)),
+    ]  # fmt: skip
+    if "By gender" in load_vocabulary_sheets(layout):
+        faults.append(
+            F("swapped_female_male", "'Female' and 'Male' labels of `By gender` swapped: the "
+              "build publishes (labels stay valid) and must warn, naming the cells",
+              RULES["gap_flip"], _xlsx(layout, _swap_female_male), expect="warn")
+        )  # fmt: skip
+    return faults
+
+
+def load_vocabulary_sheets(layout: str) -> list[str]:
+    from ictstats.itu_aggregates import load_vocabulary
+
+    return list(load_vocabulary().layout(layout)["sheets"])
+
+
+def _swap_female_male(wb, _path) -> None:
+    ws = wb["By gender"]
+    swapped = 0
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.strip() in ("Female", "Male"):
+                cell.value = "Male" if cell.value.strip() == "Female" else "Female"
+                swapped += 1
+    if swapped < 2:
+        raise GeneratorError("By gender: no Female/Male labels to swap")
 
 
 def _itu_xls(layout: str, sid: str, path: Path) -> list[Fault]:
@@ -1775,11 +1918,53 @@ def _messages(screen: str) -> list[tuple[str, str]]:
     return found
 
 
+def _entries(screen: str, head_start: str) -> list[str]:
+    """Every progress entry (its line and the indented lines below it) whose line starts so."""
+    starts = [m.start() for m in _ENTRY.finditer(screen)] + [len(screen)]
+    entries = [
+        _ENTRY.sub("", screen[a:b], count=1).rstrip()
+        for a, b in zip(starts, starts[1:], strict=False)
+    ]
+    return [e for e in entries if e.startswith(head_start)]
+
+
+def judge_warning(fault: Fault, source, result, changed: list[str], screen: str = "") -> Outcome:
+    """A warn fault: the build publishes and the warning, as the command line prints it, states
+    the rule and names the sheet and cell. The warehouse changes by design (the publisher's
+    labels are kept, with the warning), so nothing counts as corrupted."""
+    from dagster import AssetCheckSeverity
+
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    published = result.success and WAREHOUSE_STEP in materialized
+    found = [e for e in result.get_asset_check_evaluations() if e.check_name == fault.warn_check]
+    problems = []
+    message = found[0].description or "" if found else ""
+    # what the user sees: the check's line and its first rows on the terminal
+    shown = _entries(screen, f"check {fault.warn_check}: warn")
+    if not published:
+        problems.append("the build did not publish; a warning must not stop it")
+        status = "UNCLEAR"
+    elif not found or found[0].passed or found[0].severity != AssetCheckSeverity.WARN:
+        status = "MISSED"
+        message = f"run succeeded; check {fault.warn_check} did not warn"
+    else:
+        if not re.search(fault.rule, message, re.S):
+            problems.append("the warning does not state the expected rule and cell")
+        if screen and not any(re.search(fault.rule, m, re.S) for m in shown):
+            problems.append("the terminal does not show the warning's rule and cell")
+        status = "caught" if not problems else "UNCLEAR"
+    return Outcome(
+        fault.id, fault.layout, fault.name, fault.how, status, False, message, problems, changed
+    )
+
+
 def judge(
     fault: Fault, source, result, changed: list[str], good_snapshot, screen: str = ""
 ) -> Outcome:
     """`result` says whether the run stopped before the warehouse; `screen` (the terminal text)
     is where the message must be: a user never sees Dagster's event log."""
+    if fault.expect == "warn":
+        return judge_warning(fault, source, result, changed, screen)
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     stopped = not result.success and WAREHOUSE_STEP not in materialized
     messages = _messages(screen) if stopped else []

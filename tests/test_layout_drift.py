@@ -129,3 +129,79 @@ def test_not_a_spreadsheet(tmp_path):
     path.write_text("<html>Sorry, the page moved</html>")
     error = parse_error(path)
     assert "not a readable spreadsheet" in error.problem
+
+
+# --- meaning changes with every label still valid (issue 11 item 5) ---------------------------
+
+
+def test_year_row_shifted_over_an_all_na_column(drifted):
+    """The 5G coverage block's first column (2005) is all N/A. Its year row moved one column
+    right used to publish every value a year early; the N/A cells now need a year too."""
+    error = parse_error(drifted(lambda wb: wb[FIRST].move_range("B82:U82", cols=1)))
+    assert (error.sheet, error.cell) == (FIRST, "B83")
+    assert "value or 'N/A' in column B, which has no year in the header row" in error.problem
+
+
+def test_unit_label_changed_to_another_known_unit(drifted):
+    """'Per 100 inhabitants' is a known label, but not a unit of Internet use."""
+
+    def relabel(wb):
+        wb[FIRST]["W125"] = "Per 100 inhabitants"
+
+    error = parse_error(drifted(relabel))
+    assert (error.sheet, error.cell) == (FIRST, "W125")
+    assert "'per_100' is not an allowed unit of series 'internet_use'" in error.problem
+    assert "['percent', 'millions']" in error.problem
+
+
+def test_entity_row_deleted_from_a_block(drifted):
+    """High-income's row of the Internet-use block (A125) emptied: the block lacks a row the
+    layout requires, named at the block's title."""
+
+    def delete_row(wb):
+        for cell in wb[FIRST][131]:
+            cell.value = None
+
+    error = parse_error(drifted(delete_row))
+    assert (error.sheet, error.cell) == (FIRST, "A125")
+    assert "lacks the row(s) of ['HIC']" in error.problem
+
+
+def test_value_blanked(drifted):
+    """A blank where ITU prints a value or 'N/A' is a dropped value, not a missing one."""
+
+    def blank(wb):
+        wb["By gender"]["I8"] = None  # World, Female, 2019
+
+    error = parse_error(drifted(blank))
+    assert (error.sheet, error.cell) == ("By gender", "I8")
+    assert "blank cell under a year or breakdown header" in error.problem
+
+
+def test_formula_without_cached_value(drifted):
+    """openpyxl writes a formula without its value; calamine would read a blank."""
+
+    def formula(wb):
+        wb["By gender"]["I8"] = "=J8-5"
+
+    error = parse_error(drifted(formula))
+    assert (error.sheet, error.cell) == ("By gender", "I8")
+    assert "formula without a cached value" in error.problem
+
+
+def test_every_block_of_every_layout_declares_what_it_must_carry(parsed):
+    """`required` covers each block of each sheet, and the real workbooks satisfy it (they
+    parsed, in the `parsed` fixture, with the check on)."""
+    from ictstats.itu_aggregates import load_vocabulary
+
+    vocab = load_vocabulary()
+    assert len(parsed) == 4
+    for name, layout in vocab.layouts.items():
+        required = vocab.required[name]
+        assert set(required) == set(layout["sheets"]), name
+        for sheet, spec in layout["sheets"].items():
+            assert set(required[sheet]) == set(spec["blocks"]), (name, sheet)
+            for occurrences in required[sheet].values():
+                for item in occurrences:
+                    first, last = item["years"]
+                    assert 1990 <= first <= last <= 2100 and item["entities"]

@@ -51,6 +51,7 @@ def test_asset_graph_snapshot(isolated_settings):
         "out_ictstats__charts",
         "out_ictstats__claim_checks",
         "out_ictstats__claims_report",
+        "out_ictstats__edition_changes",
         "out_ictstats__publish",
         "out_ictstats__recomputed_aggregates",
         "out_ictstats__revisions",
@@ -58,7 +59,7 @@ def test_asset_graph_snapshot(isolated_settings):
     ]
     checks = sorted(c.name for c in graph.asset_check_keys)
     assert checks == ["accepted_publisher_values", "country_accepted_publisher_values",
-                      "country_observations_schema", "observations_schema",
+                      "country_observations_schema", "edition_changes", "observations_schema",
                       "sheet_repeats_agree", "totals_within_breakdown"]  # fmt: skip
 
 
@@ -87,6 +88,7 @@ def test_full_run_succeeds_with_expected_check_results(built):
         "sheet_repeats_agree": False,  # e.g. Nov 2025 SIDS ownership in `By gender`
         "accepted_publisher_values": False,  # the Jan 2022 100.4 % cell
         "country_accepted_publisher_values": False,  # four SDG ownership values above 100 %
+        "edition_changes": False,  # e.g. Nov 2025 vs Nov 2024: Americas Internet-use gap flips
     }
 
 
@@ -130,6 +132,28 @@ def test_derived_tables(built):
         "select count(*) from observations where edition like 'recomputed-%'"
     ).fetchone()[0]
     assert unmixed == 0
+
+
+def test_edition_changes_table_and_warning(built):
+    settings, result = built
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    # Americas women 81.3 vs men 82.3 in Nov 2024 (gap -1.0), 81.1 vs 78.7 in Nov 2025 (+2.4)
+    flip = con.execute(
+        """select previous_value, value, source_location from edition_changes
+           where change = 'gap_sign_flip' and edition = 'itu-agg-2025-11'
+           and series = 'internet_use' and entity = 'ITU_AMS' and year = 2020"""
+    ).fetchall()
+    assert [(round(p, 1), round(v, 1), loc) for p, v, loc in flip] == [(-1.0, 2.4, "By gender!K19")]
+    (check,) = [
+        e for e in result.get_asset_check_evaluations() if e.check_name == "edition_changes"
+    ]
+    assert check.description.startswith(
+        f"{con.execute('select count(*) from edition_changes').fetchone()[0]} change(s)"
+    )
+    assert (
+        "gap_sign_flip internet_use ITU_AMS F/_T/_T 2020 percent at By gender!K19"
+        in check.description
+    )
 
 
 def test_warehouse_queries(built):

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from ictstats.codes import SERIES
 from ictstats.errors import LayoutError
 from ictstats.workbook import Grid, cell_ref, column_letter, read_sheets
 
@@ -57,6 +58,8 @@ class Vocabulary:
     sheet_title_patterns: list[re.Pattern[str]]
     notes_patterns: list[re.Pattern[str]]
     layouts: dict[str, dict[str, Any]]
+    # layout -> sheet -> series -> [{entities, years: [first, last]}] per occurrence in the sheet
+    required: dict[str, dict[str, dict[str, list[dict[str, Any]]]]]
 
     def layout(self, name: str) -> dict[str, Any]:
         if name not in self.layouts:
@@ -81,6 +84,7 @@ def load_vocabulary() -> Vocabulary:
         sheet_title_patterns=[re.compile(p) for p in raw["sheet_title_patterns"]],
         notes_patterns=[re.compile(p) for p in raw["notes_patterns"]],
         layouts=raw["layouts"],
+        required=raw.get("required", {}),
     )
 
 
@@ -89,6 +93,24 @@ def layout_names() -> list[str]:
 
 
 LAYOUT_UNIT = "layouts/itu_aggregates.yaml"  # unit_source of a unit the block does not print
+# The one declaration of each series' units (ictstats.codes): a unit outside it is an error even
+# when the label is a known unit, so `internet_use` can never be stored `per_100`.
+ALLOWED_UNITS = {s.id: (s.unit, *s.other_units) for s in SERIES}
+BLANK_RULE = (
+    "blank cell under a year or breakdown header in an entity row: ITU writes 'N/A' where it "
+    "has no value, so a blank is a dropped value (or a formula saved without its value); "
+    "restore the value or 'N/A' from the publisher's file"
+)
+
+
+@dataclass
+class _BlockSeen:
+    """One occurrence of a block in a sheet: what its rows and header carry."""
+
+    series: str
+    title_cell: str
+    entities: set[str] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -131,7 +153,10 @@ class _SheetParser:
     workbook: str
     sheet: str
     block_units: dict[str, list[str]]  # series -> declared units, one per unit column
+    # series -> what each occurrence must carry, in sheet order (None: not checked)
+    required: dict[str, list[dict[str, Any]]] | None = None
     state: _SheetState = field(default_factory=_SheetState)
+    occurrences: list[_BlockSeen] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     blocks_seen: dict[str, str] = field(default_factory=dict)  # series -> first title cell
     version_notes: list[str] = field(default_factory=list)
@@ -215,6 +240,7 @@ class _SheetParser:
         state.title_unit = _UnitLabel(*title_unit, r, 0) if title_unit else None
         state.block_has_rows = False
         self.blocks_seen.setdefault(series, cell_ref(r, 0))
+        self.occurrences.append(_BlockSeen(series, cell_ref(r, 0)))
 
     # -- header rows: years, unit labels, breakdown labels ----------------------------------
     def _header_cells(self, r: int, cells: list[tuple[int, Any]]) -> None:
@@ -280,10 +306,19 @@ class _SheetParser:
         if state.series is None:
             raise self.fail(r, 0, f"entity row {label.strip()!r} before any block title")
         state.block_has_rows = True
+        seen = self.occurrences[-1]
+        seen.entities.add(entity)
+        seen.years.update(
+            {state.block_year}
+            if state.block_year is not None
+            else {y for y, _ in state.years.values()}
+        )
         for c, value in cells:
+            # 'N/A' too must sit under a year: a year row shifted over an all-N/A column would
+            # otherwise move every value of the block to the previous year without a word
+            year, estimate, breakdown = self._column_meaning(r, c)
             if isinstance(value, str) and normalise_label(value) in MISSING_MARKERS:
                 continue
-            year, estimate, breakdown = self._column_meaning(r, c)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise self.fail(
                     r, c, f"text {value!r} in a numeric cell; expected a number or 'N/A'"
@@ -308,6 +343,17 @@ class _SheetParser:
                     "unit_source": unit_source,
                 }
             )
+        self._check_no_blank(r, {c for c, _ in cells})
+
+    def _check_no_blank(self, r: int, filled: set[int]) -> None:
+        """Every header column (year, or breakdown of a single-year table) is checked in every
+        entity row, whether or not its column has values: a header cell over nothing is a
+        shifted header, a dropped value or an uncalculated formula."""
+        state = self.state
+        columns = state.breakdowns if state.block_year is not None else state.years
+        blank = sorted(set(columns) - filled)
+        if blank:
+            raise self.fail(r, blank[0], BLANK_RULE)
 
     def _column_meaning(self, r: int, c: int) -> tuple[int, bool, tuple[str, dict[str, str]]]:
         state = self.state
@@ -319,7 +365,10 @@ class _SheetParser:
             return state.block_year, False, breakdown
         if c not in state.years:
             raise self.fail(
-                r, c, f"value in column {column_letter(c)}, which has no year in the header row"
+                r,
+                c,
+                f"value or 'N/A' in column {column_letter(c)}, which has no year in the header "
+                "row: the year row or this row is shifted",
             )
         year, estimate = state.years[c]
         if not state.breakdowns:
@@ -352,6 +401,7 @@ class _SheetParser:
         printed = state.block_units.get(starts[-1]) if starts else None
         if printed is None and index == 0:
             printed = state.title_unit
+        self._check_declared_allowed(r, c, declared[index])
         if printed is None:
             return "", declared[index], LAYOUT_UNIT
         if printed.unit != declared[index]:
@@ -359,10 +409,62 @@ class _SheetParser:
                 printed.row,
                 printed.col,
                 f"the workbook labels block {state.title!r} {printed.label!r} ({printed.unit}) "
-                f"but {LAYOUT_UNIT} declares {declared[index]!r} for this column; check which "
-                "is right and correct the layout",
+                f"but {LAYOUT_UNIT} declares {declared[index]!r} for this column; "
+                + self._allowed_note(printed.unit)
+                + "check which is right and correct the label or the layout",
             )
         return printed.label, printed.unit, f"{self.sheet}!{cell_ref(printed.row, printed.col)}"
+
+    def _allowed_note(self, unit: str) -> str:
+        allowed = ALLOWED_UNITS.get(str(self.state.series), ())
+        if unit in allowed:
+            return ""
+        return (
+            f"{unit!r} is not an allowed unit of series {self.state.series!r} "
+            f"(ictstats.codes.SERIES allows {list(allowed)}); "
+        )
+
+    def _check_declared_allowed(self, r: int, c: int, declared: str) -> None:
+        """The layout's unit of a column is one of the series' units declared in ictstats.codes
+        (the one declaration of allowed units): a known unit on the wrong series changes what
+        every value means."""
+        note = self._allowed_note(declared)
+        if note:
+            raise self.fail(
+                r,
+                c,
+                f"{LAYOUT_UNIT} declares {declared!r} for this column, but {note}correct "
+                "the layout, or declare the unit in ictstats.codes if the publisher added one",
+            )
+
+    def check_required(self) -> None:
+        """Each occurrence of a block carries the entities and years the layout requires."""
+        if self.required is None:
+            return
+        for series, wanted in self.required.items():
+            found = [o for o in self.occurrences if o.series == series]
+            for number, (need, seen) in enumerate(zip(wanted, found, strict=False), start=1):
+                lacking = [e for e in need["entities"] if e not in seen.entities]
+                first, last = need["years"]
+                years = [y for y in range(first, last + 1) if y not in seen.years]
+                if lacking or years:
+                    what = f"the row(s) of {lacking}" if lacking else f"the year(s) {years}"
+                    raise LayoutError(
+                        self.workbook,
+                        self.sheet,
+                        seen.title_cell,
+                        f"block {series!r} (occurrence {number} in the sheet) lacks {what}, which "
+                        f"{LAYOUT_UNIT} (`required`) says it must carry: was a row or year "
+                        "column deleted? Restore it from the publisher's file",
+                    )
+            if len(found) < len(wanted):
+                raise LayoutError(
+                    self.workbook,
+                    self.sheet,
+                    found[-1].title_cell if found else None,
+                    f"block {series!r} occurs {len(found)} time(s) in the sheet; {LAYOUT_UNIT} "
+                    f"(`required`) lists {len(wanted)}",
+                )
 
 
 @dataclass
@@ -383,8 +485,9 @@ def parse_itu_aggregates(
     name = workbook_name or path.name
     grids = read_sheets(path, list(spec["sheets"]))
     frames, versions = [], []
+    required = load_vocabulary().required.get(layout, {})
     for sheet, sheet_spec in spec["sheets"].items():
-        parser = _parse_sheet(grids[sheet], sheet_spec["blocks"], sheet, name)
+        parser = _parse_sheet(grids[sheet], sheet_spec["blocks"], sheet, name, required.get(sheet))
         frames.append(_unique_within_blocks(parser))
         versions.extend(v for v in parser.version_notes if v not in versions)
     cells = pd.concat(frames, ignore_index=True)
@@ -392,18 +495,28 @@ def parse_itu_aggregates(
 
 
 def parse_sheet(
-    grid: Grid, blocks: dict[str, list[str]], sheet: str = "Sheet1", workbook: str = "workbook"
+    grid: Grid,
+    blocks: dict[str, list[str]],
+    sheet: str = "Sheet1",
+    workbook: str = "workbook",
+    required: dict[str, list[dict[str, Any]]] | None = None,
 ) -> pd.DataFrame:
-    """Every value cell of one sheet; `blocks` maps each series to its units, left to right."""
-    return _unique_within_blocks(_parse_sheet(grid, blocks, sheet, workbook))
+    """Every value cell of one sheet; `blocks` maps each series to its units, left to right;
+    `required` what each occurrence of a block must carry (see the layout file)."""
+    return _unique_within_blocks(_parse_sheet(grid, blocks, sheet, workbook, required))
 
 
 def _parse_sheet(
-    grid: Grid, blocks: dict[str, list[str]], sheet: str, workbook: str
+    grid: Grid,
+    blocks: dict[str, list[str]],
+    sheet: str,
+    workbook: str,
+    required: dict[str, list[dict[str, Any]]] | None = None,
 ) -> _SheetParser:
-    parser = _SheetParser(load_vocabulary(), workbook, sheet, blocks)
+    parser = _SheetParser(load_vocabulary(), workbook, sheet, blocks, required)
     parser.parse(grid)
     _check_blocks(parser, blocks)
+    parser.check_required()
     return parser
 
 

@@ -83,9 +83,10 @@ def read_sheets(path: Path, sheet_names: list[str]) -> dict[str, Grid]:
             if _beyond_extent(rows, columns):  # the .xls path: its extent is known only now
                 raise LayoutError(path.name, name, None, _extent_problem(rows, columns))
             grids[name] = sheet.to_python(skip_empty_area=False)
-        return grids
     finally:
         workbook.close()
+    _refuse_uncalculated_formulas(path, sheet_names)
+    return grids
 
 
 def check_spreadsheet_caps(path: Path) -> None:
@@ -229,3 +230,68 @@ def _extent_problem(rows: int, columns: int, verb: str = "is") -> str:
         f"of {MAX_SHEET_ROWS:,} rows, {MAX_SHEET_COLUMNS:,} columns and {MAX_SHEET_CELLS:,} "
         "cells (ictstats.workbook)"
     )
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _refuse_uncalculated_formulas(path: Path, sheet_names: list[str]) -> None:
+    """A formula saved without its cached value reads as a blank cell (calamine reads values
+    only), so a value would vanish without a word: stop and name the cell.
+
+    Only .xlsx can hold such a cell: a BIFF8 (.xls) FORMULA record always carries its result
+    field, which calamine returns, so there is nothing to detect there.
+    """
+    if not zipfile.is_zipfile(path):
+        return
+    with zipfile.ZipFile(path) as archive:
+        parts = _sheet_parts(archive)
+        for name in sheet_names:
+            part = parts.get(name)
+            if part is None or part not in archive.namelist():
+                continue
+            with archive.open(part) as stream:
+                cell = _first_formula_without_value(stream)
+            if cell is not None:
+                raise LayoutError(
+                    path.name,
+                    name,
+                    cell,
+                    "formula without a cached value: the file was saved by a program that "
+                    "does not calculate (a script, openpyxl), so the cell reads as a blank cell "
+                    "and its value would be lost; open the file in Excel or LibreOffice, "
+                    "recalculate and save, or use the publisher's original file",
+                )
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its part in the archive (xl/worksheets/sheetN.xml)."""
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")}
+    parts = {}
+    for sheet in book.iter(f"{_MAIN}sheet"):
+        target = targets.get(sheet.get(f"{_REL}id"), "")
+        if target:
+            resolved = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            parts[sheet.get("name", "")] = posixpath.normpath(resolved)
+    return parts
+
+
+def _first_formula_without_value(stream: Any) -> str | None:
+    """Reference of the first cell with an <f> and no (or an empty) <v>, streaming the XML."""
+    for _, element in ElementTree.iterparse(stream, events=("end",)):
+        if element.tag != f"{_MAIN}c":
+            continue
+        formula = element.find(f"{_MAIN}f")
+        value = element.find(f"{_MAIN}v")
+        inline = element.find(f"{_MAIN}is")
+        if formula is not None and inline is None and (value is None or not value.text):
+            return element.get("r")
+        element.clear()
+    return None
