@@ -18,7 +18,9 @@ import pytest
 from ictstats import workbook
 from ictstats.errors import LayoutError
 from ictstats.workbook import (
+    MAX_DIRECTORY_BYTES,
     MAX_PART_BYTES,
+    MAX_PARTS,
     MAX_SHEET_CELLS,
     MAX_WORKBOOK_BYTES,
     MAX_XLS_BYTES,
@@ -122,6 +124,34 @@ def test_many_parts_over_the_workbook_cap_are_refused(tmp_path, tripwire):
     message = refusal(padded)
     assert message.startswith("padded.xlsx: ")
     assert "parts unpack to" in message and f"{MAX_WORKBOOK_BYTES:,}" in message
+
+
+def test_too_many_parts_are_refused(tmp_path, tripwire):
+    many = tmp_path / "many.xlsx"
+    write_xlsx(many, CELL_A1)
+    with zipfile.ZipFile(many, "a") as zf:
+        for index in range(MAX_PARTS):
+            zf.writestr(f"xl/media/p{index}.xml", b"")
+    message = refusal(many)
+    assert message.startswith("many.xlsx: ")
+    assert f"{MAX_PARTS + 5:,} parts, beyond the cap of {MAX_PARTS:,}" in message
+
+
+def test_huge_zip_directory_is_refused_before_it_is_parsed(tmp_path, tripwire, monkeypatch):
+    # zipfile would build one object per directory entry; the directory's size is checked first
+    crowded = tmp_path / "crowded.xlsx"
+    write_xlsx(crowded, CELL_A1)
+    with zipfile.ZipFile(crowded, "a") as zf:
+        for index in range(MAX_DIRECTORY_BYTES // 250):  # ~300-byte entries: over 1 MiB
+            zf.writestr(f"xl/media/{index:0250d}.xml", b"")
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the zip directory was parsed although its size is over the cap")
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", no_parsing)
+    message = refusal(crowded)
+    assert message.startswith("crowded.xlsx: ")
+    assert "zip directory of" in message and f"{MAX_DIRECTORY_BYTES:,} bytes" in message
 
 
 def test_part_whose_header_understates_its_size_is_refused(tmp_path, tripwire):

@@ -29,6 +29,9 @@ MIB = 1024 * 1024
 MAX_PART_BYTES = 16 * MIB  # one part unpacked: 30x the largest real part; ~4x that in memory
 MAX_WORKBOOK_BYTES = 64 * MIB  # all parts together, unpacked
 MAX_PARTS = 1_000  # the sources have 19 to 45
+# the zip directory, read whole by zipfile before any count can be checked: 1 MiB holds at
+# least 4,000 entries (the sources' directories are 1.3 to 3.4 KB)
+MAX_DIRECTORY_BYTES = MIB
 # calamine holds a sheet as a dense rows x columns range of ~32 bytes a cell (A1 plus ALL99999
 # took 3 GB from a 1.5 KB file), so the extent is capped, read from the sheet's XML beforehand.
 MAX_SHEET_ROWS = 100_000
@@ -112,6 +115,13 @@ def _check_zip_parts(path: Path) -> None:
     def refuse(problem: str) -> LayoutError:
         return LayoutError(path.name, None, None, f"{problem}. Is this the right file?")
 
+    with path.open("rb") as handle:  # the end record only, before the directory is parsed
+        end = zipfile._EndRecData(handle)  # private but stable since Python 2; None if absent
+    if end and end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:
+        raise refuse(
+            f"zip directory of {end[zipfile._ECD_SIZE]:,} bytes, beyond the cap of "
+            f"{MAX_DIRECTORY_BYTES:,} bytes (ictstats.workbook.MAX_DIRECTORY_BYTES)"
+        )
     with zipfile.ZipFile(path) as archive:
         parts = archive.infolist()
         if len(parts) > MAX_PARTS:
