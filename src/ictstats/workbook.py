@@ -204,10 +204,27 @@ def _is_worksheet(name: str) -> bool:
 # follows the previous one (as calamine places it).
 _ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
 _REF = re.compile(rb'\br="([A-Z]*)([0-9]+)"')
+_ANY_ROW = re.compile(rb"<(?:\w+:)?row\b")
+_ANY_CELL = re.compile(rb"<(?:\w+:)?c\b")
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]+)"')
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)([0-9]+)"')
 
 
 def _sheet_extent(xml: bytes) -> tuple[int, int]:
     """(rows, columns) a worksheet part spans, as calamine will allocate it."""
+    rows, cells = _ROW_REF.findall(xml), _CELL_REF.findall(xml)
+    if len(rows) != len(_ANY_ROW.findall(xml)) or len(cells) != len(_ANY_CELL.findall(xml)):
+        return _sheet_extent_in_order(xml)  # some row or cell has no reference
+    # every element has its reference (what Excel writes): maxima over the distinct values
+    row_numbers = set(rows) | {row for _, row in cells}
+    return (
+        max(map(int, row_numbers), default=0),
+        max(map(_column_number, {column for column, _ in cells}), default=0),
+    )
+
+
+def _sheet_extent_in_order(xml: bytes) -> tuple[int, int]:
+    """The extent walking every row and cell in order, placing those without a reference."""
     rows = columns = row = column = 0
     for match in _ROW_OR_CELL.finditer(xml):
         ref = _REF.search(match.group(2))
