@@ -59,7 +59,7 @@ def test_webserver_shows_asset_lineage(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
     by_name = {n["assetKey"]["path"][0]: n for n in nodes["assetNodes"]}
-    assert len(by_name) == 47  # with out_ictstats__publish
+    assert len(by_name) == 19 + 18 + 12  # with out_ictstats__publish and __edition_changes
     assert {n["groupName"] for n in by_name.values()} == {
         "sources",
         "parsed",

@@ -40,7 +40,7 @@ def test_asset_graph_snapshot(isolated_settings):
     graph = defs.resolve_asset_graph()
     keys = sorted(k.to_user_string() for k in graph.get_all_asset_keys())
     # 19 sources verified, 18 parsed: the P2C register is registered before its parser exists
-    assert len(keys) == 19 + 18 + 11
+    assert len(keys) == 19 + 18 + 12
     assert "raw_itu_p2c_headline_totals" in keys
     assert not [k for k in keys if k.startswith("parsed_p2c")]
     assert [k for k in keys if not k.startswith(("raw_", "parsed_"))] == [
