@@ -500,9 +500,9 @@ def synthetic_next_edition(nov2025: Path, target: Path) -> None:
             label = row[0].value
             data_row = isinstance(label, str) and normalise_label(label) in entities
             for cell in row[1:]:
-                if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
-                    if data_row:
-                        cell.value = round(cell.value * 0.99, 1)
+                number = isinstance(cell.value, int | float) and not isinstance(cell.value, bool)
+                if data_row and number:
+                    cell.value = round(cell.value * 0.99, 1)
     workbook.save(target)
 
 
