@@ -240,6 +240,17 @@ def build_definitions(settings: Settings) -> Definitions:
             "country observations and recomputed aggregates need them"
         )
     edition_dates = {s.edition: s.edition_date for s in manifest.values()}
+    # every edition with its dataset and date: what revisions and edition changes compare
+    editions_by_dataset = pd.DataFrame(
+        [
+            {
+                "id": s.edition,
+                "dataset": build.warehouse.dataset_of(s.layout),
+                "date": s.edition_date,
+            }
+            for s in manifest.values()
+        ]
+    )
 
     def ins(sources: list[Source], prefix: str) -> dict[str, AssetIn]:
         return {_asset_name(prefix, s.id): AssetIn(_parsed(s)) for s in sources}
@@ -343,17 +354,7 @@ def build_definitions(settings: Settings) -> Definitions:
     )
     def out_ictstats__revisions(context: AssetExecutionContext, itu_obs, country_obs):
         observations = pd.concat([itu_obs.observations, country_obs], ignore_index=True)
-        eds = pd.DataFrame(
-            [
-                {
-                    "id": s.edition,
-                    "dataset": build.warehouse.dataset_of(s.layout),
-                    "date": s.edition_date,
-                }
-                for s in manifest.values()
-            ]
-        )
-        table = revisions.revisions(observations, eds)
+        table = revisions.revisions(observations, editions_by_dataset)
         return Output(table, metadata={"rows": len(table), "preview": _markdown(table)})
 
     @asset(
@@ -367,17 +368,7 @@ def build_definitions(settings: Settings) -> Definitions:
     )
     def out_ictstats__edition_changes(context: AssetExecutionContext, itu_obs, country_obs):
         observations = pd.concat([itu_obs.observations, country_obs], ignore_index=True)
-        eds = pd.DataFrame(
-            [
-                {
-                    "id": s.edition,
-                    "dataset": build.warehouse.dataset_of(s.layout),
-                    "date": s.edition_date,
-                }
-                for s in manifest.values()
-            ]
-        )
-        table = edition_changes.edition_changes(observations, eds)
+        table = edition_changes.edition_changes(observations, editions_by_dataset)
         context.log.info(f"{len(table):,} changes between editions to confirm")
         return Output(table, metadata={"rows": len(table), "preview": _markdown(table)})
 
