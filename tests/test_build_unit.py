@@ -112,12 +112,14 @@ def test_select_cannot_publish_what_failed_its_blocking_check(project, tmp_path)
     manifest = str(_bad_manifest(project, tmp_path))
     full = ictstats(project, "run", "--force", ICTSTATS_MANIFEST=manifest)
     assert full.returncode != 0
-    assert "observations_schema: error" in full.stderr
+    assert "check observations_schema: FAILED (blocking)" in full.stderr
     selected = ictstats(
         project, "run", "--select", "out_ictstats__warehouse", ICTSTATS_MANIFEST=manifest
     )
     assert selected.returncode != 0, selected.stderr[-3000:]
-    assert "observations_schema: error" in selected.stderr  # the check ran in the selection
+    assert (
+        "check observations_schema: FAILED (blocking)" in selected.stderr
+    )  # the check ran in the selection
     assert published(curated) == before
     con = duckdb.connect(str(curated / "ictstats.duckdb"), read_only=True)
     try:

@@ -88,6 +88,12 @@ def writing_build(staging: Path, what: str) -> Iterator[None]:
     """Write one part of a staged build. On any failure drop the whole staging folder (a build is
     published whole or not at all); a write error (disk full, ...) becomes a message naming the
     part and the file system error."""
+    if not staging.is_dir():
+        # another part failed and dropped the folder: writing now would recreate half a build
+        raise PublishError(
+            f"not writing {what}: the build's staging folder {staging.name} is gone because "
+            f"another step of this build failed (its error is printed above). {NOTHING_PUBLISHED}"
+        )
     try:
         yield
     except OSError as exc:
