@@ -219,7 +219,8 @@ def _edition_changes_check(target) -> AssetChecksDefinition:
             metadata={
                 "findings": len(table),
                 "by_change": MetadataValue.json({str(k): int(v) for k, v in counts.items()}),
-                "table": _markdown(table, rows=40),
+                # the terminal prints the first rows: the serious, newest ones
+                "table": _markdown(edition_changes.most_serious_first(table), rows=40),
             },
         )
 

@@ -801,7 +801,7 @@ RULES = {
     "blank": r"blank cell under a year or breakdown header",
     "formula": r"formula without a cached value",
     "required": r"lacks the row\(s\) of \['[A-Z_]+'\].*must carry",
-    "gap_flip": r"gap_sign_flip .* at By gender![A-Z]+\d+",
+    "gap_flip": r"gap_sign_flip.*By gender![A-Z]+\d+",  # a description item or a table row
     "entity": r"do not resolve|expected|unknown",
 }
 

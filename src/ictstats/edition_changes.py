@@ -247,6 +247,17 @@ def headline(table: pd.DataFrame) -> str:
     )
 
 
+def most_serious_first(table: pd.DataFrame) -> pd.DataFrame:
+    """The most serious kinds first, the newest edition (the one just added) first within a kind:
+    the order in which a reader (and the terminal's first rows) should see them."""
+    order = table["change"].map({c: i for i, c in enumerate(CHANGES)})
+    return (
+        table.assign(_order=order)
+        .sort_values(["_order", "edition_date"], ascending=[True, False], kind="stable")
+        .drop(columns="_order")
+    )
+
+
 def describe(table: pd.DataFrame, first: int = 10) -> str:
     """The count by edition and kind, then the first findings naming sheet and cell; the text
     a warning check carries and the command line prints as it is."""
@@ -255,9 +266,7 @@ def describe(table: pd.DataFrame, first: int = 10) -> str:
             "No edition changes its previous edition's meaning (no key gone, no past value "
             "revised beyond the plausible bound, no female-male gap changing sign)."
         )
-    # the most serious kinds first, the newest edition (the one just added) first within a kind
-    table = table.assign(_order=table["change"].map({c: i for i, c in enumerate(CHANGES)}))
-    table = table.sort_values(["_order", "edition_date"], ascending=[True, False], kind="stable")
+    table = most_serious_first(table)
     counts = table.groupby(["edition", "previous_edition", "change"], sort=False).size()
     lines = [
         f"{len(table)} change(s) between editions to confirm before citing: "
