@@ -60,6 +60,21 @@ def aggregate(
                     acc[1] += weight[e, y]
     mean = {k: a / b for k, (a, b) in sums.items()}
 
+    peer_members: dict = {}
+    for e, ts in tiers.items():
+        for t, p in ts:
+            peer_members.setdefault((t, p), []).append(e)
+
+    def peer_change(panel, e, a, y, t, p):
+        """Weighted mean change a -> y of e's peers (e left out) that reported in both years."""
+        num = den = 0.0
+        for q in peer_members.get((t, p), []):
+            own_q = reported.get((panel, q), {})
+            if q != e and a in own_q and y in own_q and (q, y) in weight:
+                num += weight[q, y] * (own_q[y] - own_q[a])
+                den += weight[q, y]
+        return num / den if den else None
+
     def peer_value(panel, e, y):
         for t, p in tiers.get(e, []):
             if (panel, y, t, p) in mean:
@@ -80,8 +95,9 @@ def aggregate(
             if not imputation.carry_with_peer_trend:
                 return own[a], "carried_forward"
             for t, p in tiers.get(e, []):
-                if (panel, y, t, p) in mean and (panel, a, t, p) in mean:
-                    moved = own[a] + mean[panel, y, t, p] - mean[panel, a, t, p]
+                change = peer_change(panel, e, a, y, t, p)
+                if change is not None:
+                    moved = own[a] + change
                     return min(100.0, max(0.0, moved)), "carried_forward_with_peer_trend"
         if imputation.fill == "peer_mean":
             found = peer_value(panel, e, y)

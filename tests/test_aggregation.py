@@ -195,3 +195,37 @@ def test_group_without_any_reporter_has_a_null_row_with_the_reason():
 def test_unknown_fill_is_refused():
     with pytest.raises(ValueError, match="fill"):
         Imputation(fill="nearest")
+
+
+def test_peer_trend_is_the_change_of_the_same_peers_not_of_two_reporter_sets():
+    # A reports 10 in 2020 only; B and C (same peer group, equal populations) report 50 in 2020
+    # and 60 / 70 in 2021: their own change is +10 and +20, mean +15, so A's 2021 value is
+    # 10 + 15 = 25. A itself is left out of the change (including it would make the 2020 mean
+    # (10 + 50 + 50) / 3 = 36.7 and the "trend" 65 - 36.7 = +28.3).
+    members = pd.DataFrame({"group": ["G"] * 3, "entity": ["A", "B", "C"]})
+    population = pd.DataFrame({"entity": list("ABC"), "year": [2020] * 3, "population": [1.0] * 3})
+    panel = values([("A", 2020, 10.0), ("B", 2020, 50.0), ("C", 2020, 50.0),
+                    ("B", 2021, 60.0), ("C", 2021, 70.0)])  # fmt: skip
+    peers = peers_of({e: ["p"] for e in "ABC"})
+    imputation = Imputation(carry_forward=5, carry_with_peer_trend=True)
+    cells = economy_values(panel, members, population, [2021], imputation, peers=peers)
+    a = cells.set_index("entity").loc["A"]
+    assert a["method"] == "carried_forward_with_peer_trend"
+    assert a["value"] == pytest.approx(25.0)
+    # peers that do not change give no trend, whoever else reports (B alone in 2021, at 50)
+    steady = values([("A", 2020, 10.0), ("B", 2020, 50.0), ("C", 2020, 50.0), ("B", 2021, 50.0)])
+    cells = economy_values(steady, members, population, [2021], imputation, peers=peers)
+    assert cells.set_index("entity").loc["A", "value"] == pytest.approx(10.0)
+
+
+def test_peer_trend_does_not_depend_on_which_years_are_asked_for():
+    # A's last report (2019) is not a target year: its value in 2021 is still 20 + B's change
+    members = pd.DataFrame({"group": ["G"] * 2, "entity": ["A", "B"]})
+    population = pd.DataFrame({"entity": ["A", "B"], "year": [2019] * 2, "population": [1.0] * 2})
+    panel = values([("A", 2019, 20.0), ("B", 2019, 40.0), ("B", 2021, 65.0)])
+    peers = peers_of({"A": ["p"], "B": ["p"]})
+    imputation = Imputation(carry_forward=5, carry_with_peer_trend=True, fill="peer_mean")
+    for years in ([2021], [2019, 2021]):
+        cells = economy_values(panel, members, population, years, imputation, peers=peers)
+        a = cells[(cells["entity"] == "A") & (cells["year"] == 2021)].iloc[0]
+        assert (a["method"], a["value"]) == ("carried_forward_with_peer_trend", pytest.approx(45.0))

@@ -15,9 +15,12 @@ Method, for economy m (a member with a population figure) and target year y, in 
 2. interpolated (`interpolate`): y lies between two years m reported, a < y < b: the straight
    line between m's own values, v_a + (v_b - v_a) (y - a) / (b - a);
 3. carried forward (`carry_forward` = k > 0): y is after m's last report L and y - L <= k:
-   m's value of year L. Nothing is ever taken from a *later* year: before its first report an
-   economy has no value of its own (a series that is still growing would otherwise be filled
-   before it existed: 5G coverage in 2018);
+   m's value of year L, or, with `carry_with_peer_trend`, that value plus the population-weighted
+   mean change from L to y of m's peers that reported in both years (m itself left out; the
+   finest tier with such peers; kept within 0-100, the series being percentages). Nothing is
+   ever taken from a *later* year: before its first report an economy has no value of its own
+   (a series that is still growing would otherwise be filled before it existed: 5G coverage in
+   2018);
 4. fill of last resort (`fill`):
    - `peer_mean`: the population-weighted mean of the economies *like m* that reported in year
      y, at the finest tier of m's peers that has a reporter (tiers are an input: in ictstats,
@@ -263,24 +266,34 @@ peer_means as (
     join peer_entities pe using (entity_id)
     group by all
 ),
--- after the last report: the last value moved by the change of the peers' mean since that
--- year, at the finest tier with reporters in both years (kept within 0-100)
-trend_cells as (
-    select g.panel_id, g.entity_id, t.year::integer as year,
-           greatest(0, least(100, arg_min(g.value + now.mean - before.mean, pe.tier))) as value,
-           'carried_forward_with_peer_trend' as method
+-- after the last report: the last value moved by the peers' own change since that year,
+-- over the peers (the economy itself left out) that reported in both years, at the finest tier
+-- that has such peers (kept within 0-100). A change of means over two different sets of
+-- reporters would measure who reported, not a trend.
+peer_changes as (
+    select g.panel_id, g.entity_id, t.year::integer as year, g.value as last_value, pe.tier,
+           sum(ey.population * (now.value - before.value)) / sum(ey.population) as change
     from gaps g
     join target_years t on g.next_year is null and t.year > g.year and t.year <= g.year + {k}
     join peer_entities pe on pe.entity_id = g.entity_id
-    join peer_means now
-      on now.panel_id = g.panel_id and now.year = t.year and now.tier = pe.tier
-     and now.peer = pe.peer
-    join peer_means before
-      on before.panel_id = g.panel_id and before.year = g.year and before.tier = pe.tier
-     and before.peer = pe.peer
-    semi join entity_years ey on ey.entity_id = g.entity_id and ey.year = t.year
+    join peer_entities other
+      on other.tier = pe.tier and other.peer = pe.peer and other.entity_id <> g.entity_id
+    join reported before
+      on before.panel_id = g.panel_id and before.entity_id = other.entity_id
+     and before.year = g.year
+    join reported now
+      on now.panel_id = g.panel_id and now.entity_id = other.entity_id and now.year = t.year
+    join entity_years ey on ey.entity_id = other.entity_id and ey.year = t.year
     where {trend}
-    group by g.panel_id, g.entity_id, t.year
+    group by g.panel_id, g.entity_id, t.year, g.value, pe.tier
+),
+trend_cells as (
+    select c.panel_id, c.entity_id, c.year,
+           greatest(0, least(100, c.last_value + arg_min(c.change, c.tier))) as value,
+           'carried_forward_with_peer_trend' as method
+    from peer_changes c
+    semi join entity_years ey on ey.entity_id = c.entity_id and ey.year = c.year
+    group by c.panel_id, c.entity_id, c.year, c.last_value
 ),
 own_and_trend as (
     select * from own_cells
