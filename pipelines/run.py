@@ -157,16 +157,22 @@ def console_handler(stream) -> logging.Handler:
 
 
 @contextlib.contextmanager
+def _listening(handler: logging.Handler) -> Iterator[None]:
+    """Attach a handler to the progress log for as long as the block lasts."""
+    log = logging.getLogger("ictstats.progress")
+    log.addHandler(handler)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+
+
+@contextlib.contextmanager
 def watch() -> Iterator[RunSeen]:
     """Record, while it lasts, the steps that fail and whether the run was interrupted."""
     seen = RunSeen()
-    recorder = _Recorder(seen)
-    log = logging.getLogger("ictstats.progress")
-    log.addHandler(recorder)
-    try:
+    with _listening(_Recorder(seen)):
         yield seen
-    finally:
-        log.removeHandler(recorder)
 
 
 @contextlib.contextmanager
@@ -176,13 +182,10 @@ def terminal_text() -> Iterator[list[str]]:
     import io
 
     buffer, out = io.StringIO(), []
-    handler = console_handler(buffer)
-    log = logging.getLogger("ictstats.progress")
-    log.addHandler(handler)
     try:
-        yield out
+        with _listening(console_handler(buffer)):
+            yield out
     finally:
-        log.removeHandler(handler)
         out.append(buffer.getvalue())
 
 
