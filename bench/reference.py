@@ -1,7 +1,8 @@
 """The aggregate method written the plain way in pandas, to check `aggregate()` on small panels.
 
-A dense grid, as the method is stated in `ictstats.aggregation`'s docstring: every breakdown x
-every (member, target year) with a weight gets its observed value, else the straight line
+A dense grid, as the method is stated in `ictstats.analysis.aggregation`'s docstring: every
+breakdown x every (member, target year) with a weight gets its observed value, else the
+straight line
 between its own reports, else its last value carried forward (moved by its peers' trend),
 else the mean of its peers' reports, else (group_mean) the group's reporters' mean; then the
 weighted mean, counts, coverage and imputed share per group and year, one loop per economy. It
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ictstats.aggregation import PANEL_KEY, RESULT_COLUMNS, Imputation
+from ictstats.analysis.aggregation import PANEL_KEY, RESULT_COLUMNS, Imputation
 
 
 def weights(membership: pd.DataFrame, population: pd.DataFrame, years: list[int]):

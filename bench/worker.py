@@ -3,7 +3,8 @@
 bench/run.py starts this script once per measurement and reads the JSON it writes to
 spec["out"]. Tasks:
 
-- `aggregate`: `ictstats.aggregation.aggregate` on a DuckDB relation over the Parquet panel;
+- `aggregate`: `ictstats.analysis.aggregation.aggregate` on a DuckDB relation over the Parquet
+  panel;
 - `pandas`: the plain pandas baseline (no imputation): merge, groupby, weighted mean;
 - `verify`, on one small panel: aggregate() without imputation vs the pandas baseline, and
   aggregate() vs the dense pandas reference of the method (bench/reference.py), every column,
@@ -27,8 +28,8 @@ import pandas as pd
 import panel
 import reference
 
-from ictstats import aggregation
-from ictstats.aggregation import Imputation
+from ictstats.analysis import aggregation
+from ictstats.analysis.aggregation import Imputation
 
 IMPUTATIONS = {
     "none": Imputation(),

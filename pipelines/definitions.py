@@ -36,21 +36,14 @@ from dagster import (
     in_process_executor,
 )
 
-from ictstats import (
-    build,
-    charts,
-    claims,
-    claims_report,
-    edition_changes,
-    recompute,
-    revisions,
-    schemas,
-    sheet_repeats,
-)
+from ictstats import build
+from ictstats.analysis import claims, edition_changes, recompute, revisions
 from ictstats.errors import SourceError, ValidationError
-from ictstats.locking import project_lock
+from ictstats.publish import charts, claims_report
 from ictstats.settings import Settings
-from ictstats.sources import ResolvedSource, Source, load_manifest, resolve
+from ictstats.sources.manifest import ResolvedSource, Source, load_manifest, resolve
+from ictstats.transform import schemas, sheet_repeats
+from ictstats.warehouse.locking import project_lock
 from pipelines.run import progress_console
 
 

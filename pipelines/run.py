@@ -271,9 +271,9 @@ def materialize_all(root: Path, selection: list[str] | None = None, wait: bool =
     prepare_dagster_home(root)
     from dagster import mem_io_manager
 
-    from ictstats import warehouse
-    from ictstats.locking import project_lock
     from ictstats.settings import Settings
+    from ictstats.warehouse import builds as warehouse
+    from ictstats.warehouse.locking import project_lock
     from pipelines.definitions import build_definitions
 
     settings = Settings.from_env()

@@ -43,9 +43,7 @@ def table_checksums(warehouse: Path) -> dict:
         text_rows = ["\x1f".join("" if v is None else str(v) for v in r) for r in rows]
         # rows compared by column name, so a reordering of columns is not a difference
         by_name = sorted(range(len(cols)), key=lambda i: cols[i][0])
-        named_rows = [
-            "\x1f".join("" if r[i] is None else str(r[i]) for i in by_name) for r in rows
-        ]
+        named_rows = ["\x1f".join("" if r[i] is None else str(r[i]) for i in by_name) for r in rows]
         out[name] = {
             "kind": kind,
             "rows": len(rows),

@@ -9,7 +9,7 @@ import pytest
 
 from ictstats import build
 from ictstats.settings import Settings
-from ictstats.sources import ResolvedSource, load_manifest, resolve
+from ictstats.sources.manifest import ResolvedSource, load_manifest, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "data" / "sources.yaml"

@@ -143,8 +143,9 @@ Why some do not apply, and how a few are made:
 * oversized ``x``: one text cell (harmless to the layout where one exists: a footer note, or a
   column the reader ignores) at row ``MAX_SHEET_ROWS + 1``, i.e. one row beyond the cap. ``P``:
   BIFF8 holds at most 65,536 x 256 cells, below the cap, so the .xls footer cell is moved to row
-  65,536 with ``ictstats.workbook.MAX_SHEET_ROWS`` patched to 65,535 in process. ``B``: a CSV has
-  no sheet; ``ictstats.sources.MAX_SOURCE_BYTES`` is patched in process to the size of the
+  65,536 with ``ictstats.extract.workbook.MAX_SHEET_ROWS`` patched to 65,535 in process. ``B``: a
+  CSV has no sheet; ``ictstats.sources.manifest.MAX_SOURCE_BYTES`` is patched in process to the
+  size of the
   largest good source (so no other file trips it) and the faulty file is the good one with its
   last record repeated until it is just above that.
 * Meaning changes (issue 11 item 5), ITU .xlsx only: the year row of the first-sheet block
@@ -259,7 +260,7 @@ def _faulty(fn: Callable[[Path], bytes | Faulty]) -> Callable[[Path], Faulty]:
 def _parse(layout: str, path: Path, name: str) -> Any:
     """The layout's parser, called directly (no Dagster)."""
     from ictstats import build
-    from ictstats.itu_aggregates import parse_itu_aggregates
+    from ictstats.extract.itu_aggregates import parse_itu_aggregates
 
     if layout in build.ITU_AGGREGATE_LAYOUTS:
         return parse_itu_aggregates(path, layout, workbook_name=name).observations
@@ -386,7 +387,7 @@ def _clear(ws, row: int, col: int) -> None:
 
 
 def _oversize_xlsx(layout: str, sheet: str, col: int, text: str) -> Callable[[Path], Faulty]:
-    from ictstats.workbook import MAX_SHEET_ROWS
+    from ictstats.extract.workbook import MAX_SHEET_ROWS
 
     return _xlsx(layout, lambda wb, _: _set(wb[sheet], MAX_SHEET_ROWS + 1, col, text))
 
@@ -518,7 +519,7 @@ class _Biff:
 
 
 def _grid(path: Path, sheet: str) -> list[list[Any]]:
-    from ictstats.workbook import read_sheets
+    from ictstats.extract.workbook import read_sheets
 
     return read_sheets(path, [sheet])[sheet]
 
@@ -774,7 +775,7 @@ def _oversized_csv(path: Path) -> Faulty:
         data += b"\n"
     repeat = max(1, (cap - len(data)) // len(last) + 1)
     data += last * repeat
-    return Faulty(data, (("ictstats.sources", "MAX_SOURCE_BYTES", cap),))
+    return Faulty(data, (("ictstats.sources.manifest", "MAX_SOURCE_BYTES", cap),))
 
 
 # --------------------------------------------------------------------------- common faults
@@ -863,7 +864,7 @@ def _spreadsheet_common(layout: str, sid: str) -> list[Fault]:
 
 
 def _xlsx_common(layout: str, sid: str, sheet: str, oversize: tuple[int, str]) -> list[Fault]:
-    from ictstats.workbook import MAX_SHEET_ROWS
+    from ictstats.extract.workbook import MAX_SHEET_ROWS
 
     def rename(wb, _path):
         wb[sheet].title = (sheet[:26] + " (2)")[:31]
@@ -957,7 +958,7 @@ class _Block:
 @cache
 def _first_block(layout: str, path: str) -> _Block:
     """The first block of the layout's first sheet, from the parse and the grid."""
-    from ictstats.itu_aggregates import load_vocabulary
+    from ictstats.extract.itu_aggregates import load_vocabulary
 
     sheet = next(iter(load_vocabulary().layout(layout)["sheets"]))
     obs = _good_parse(layout, path)
@@ -1101,7 +1102,7 @@ def _is_year(value: Any) -> bool:
 def _na_first_column_year_row(path: Path, sheet: str) -> tuple[int, int, int]:
     """(1-based row, first and last column of its first run) of the first year row whose block
     has 'N/A' in every entity row of its first year column (the 5G/LTE blocks' 2005)."""
-    from ictstats.itu_aggregates import load_vocabulary, normalise_label
+    from ictstats.extract.itu_aggregates import load_vocabulary, normalise_label
 
     entities = load_vocabulary().entity_labels
     grid = _grid(path, sheet)
@@ -1124,7 +1125,7 @@ def _na_first_column_year_row(path: Path, sheet: str) -> tuple[int, int, int]:
 
 def _itu_meaning_faults(layout: str, sid: str, path: Path) -> list[Fault]:
     """Issue 11 item 5: edits that keep every label valid and change what the values mean."""
-    from ictstats.itu_aggregates import ALLOWED_UNITS, LAYOUT_UNIT
+    from ictstats.extract.itu_aggregates import ALLOWED_UNITS, LAYOUT_UNIT
 
     obs = _good_parse(layout, str(path))
     sheet = str(obs["sheet"].iloc[0])
@@ -1184,7 +1185,7 @@ def _itu_meaning_faults(layout: str, sid: str, path: Path) -> list[Fault]:
 
 
 def load_vocabulary_sheets(layout: str) -> list[str]:
-    from ictstats.itu_aggregates import load_vocabulary
+    from ictstats.extract.itu_aggregates import load_vocabulary
 
     return list(load_vocabulary().layout(layout)["sheets"])
 
@@ -1286,7 +1287,7 @@ def _itu_xls(layout: str, sid: str, path: Path) -> list[Fault]:
         biff = _Biff(p.read_bytes())
         oversize(biff)
         data = biff.check(sheet, {(65_535, 0): footer})
-        return Faulty(data, (("ictstats.workbook", "MAX_SHEET_ROWS", 65_535),))
+        return Faulty(data, (("ictstats.extract.workbook", "MAX_SHEET_ROWS", 65_535),))
 
     def renamed_sheet(p: Path) -> bytes:
         biff = _Biff(p.read_bytes())
@@ -1709,7 +1710,7 @@ def corpus(raw_dir: Path, manifest_path: Path = MANIFEST) -> list[Fault]:
 
     `raw_dir` holds the verified good files: fault definitions look at them (cells, headers).
     """
-    from ictstats.sources import load_manifest
+    from ictstats.sources.manifest import load_manifest
 
     faults, seen = [], set()
     for source in load_manifest(manifest_path).values():
@@ -1858,7 +1859,7 @@ def _visible(path: str, snap: dict[str, str]) -> bool:
 
 def resolve_raw(workdir: Path, mirror: Path) -> Path:
     """Verified copies of every source in `workdir/good/raw` (no download)."""
-    from ictstats.sources import load_manifest, resolve_all
+    from ictstats.sources.manifest import load_manifest, resolve_all
 
     raw = workdir / "good" / "raw"
     resolve_all(load_manifest(MANIFEST), raw, mirror, allow_download=False)
@@ -2016,7 +2017,7 @@ def _patched(patches: Iterable[tuple[str, str, int]]):
 
 def _prepare(fault: Fault, good: Good, folder: Path):
     """The fault's raw folder, curated copy, empty mirror and manifest; returns its settings."""
-    from ictstats.sources import load_manifest, sha256_of
+    from ictstats.sources.manifest import load_manifest, sha256_of
 
     source = load_manifest(MANIFEST)[fault.source_id]
     raw, curated, mirror = folder / "raw", folder / "curated", folder / "mirror"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ictstats.aggregation import Imputation, aggregate, economy_values
+from ictstats.analysis.aggregation import Imputation, aggregate, economy_values
 
 # Group G: A (pop 100, 50 %), B (pop 300, 10 %), C (pop 100, no 2024 value, 30 % in 2023).
 MEMBERS = pd.DataFrame({"group": ["G", "G", "G"], "entity": ["A", "B", "C"]})

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ictstats import charts
-from ictstats.cli import main
+from ictstats.publish import charts
+from pipelines.cli import main
 from tests.conftest import ROOT, isolated_env
 
 CHART_NAMES = [

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance
 
-from ictstats import build, claims
-from ictstats.claims import (
+from ictstats import build
+from ictstats.analysis import claims
+from ictstats.analysis.claims import (
     CONTRADICTED,
     NOT_AVAILABLE,
     NOT_REPRODUCED,
@@ -26,8 +27,8 @@ from ictstats.claims import (
     Edition,
     Register,
 )
-from ictstats.itu_aggregates import load_vocabulary, normalise_label
-from ictstats.sources import add_source
+from ictstats.extract.itu_aggregates import load_vocabulary, normalise_label
+from ictstats.sources.manifest import add_source
 from tests.conftest import ROOT
 
 REGISTER = ROOT / "data" / "claims.yaml"

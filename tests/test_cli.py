@@ -15,9 +15,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ictstats.cli import main
-from ictstats.sources import sha256_of
-from ictstats.warehouse import OLDEST_DUCKDB_READER
+from ictstats.sources.manifest import sha256_of
+from ictstats.warehouse.builds import OLDEST_DUCKDB_READER
+from pipelines.cli import main
 from tests.conftest import MANIFEST, isolated_env
 
 ICTSTATS = Path(sys.executable).with_name("ictstats")  # the installed command, as a user runs it

@@ -1,4 +1,4 @@
-"""An edition compared with the previous edition of its dataset (ictstats.edition_changes).
+"""An edition compared with the previous edition of its dataset (ictstats.analysis.edition_changes).
 
 Small synthetic editions pin each kind of change with numbers derived by hand; the real ITU
 editions pin the bound's behaviour and the one-line report.
@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ictstats import edition_changes
-from ictstats.edition_changes import edition_changes as changes
+from ictstats.analysis import edition_changes
+from ictstats.analysis.edition_changes import edition_changes as changes
 
 EDITIONS = pd.DataFrame(
     {

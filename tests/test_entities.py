@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ictstats import codes
-from ictstats.entities import EntityError, check_reference_codes, load_aliases
+from ictstats.metadata import codes
+from ictstats.transform.entities import EntityError, check_reference_codes, load_aliases
 
 NAME_ONLY = ["itu-country-2022-02", "itu-country-sex-area-2022-02"]
 

@@ -38,7 +38,7 @@ def corpus(good) -> dict[str, faults.Fault]:
 
 
 def test_corpus_covers_every_layout_of_the_manifest(corpus):
-    from ictstats.sources import load_manifest
+    from ictstats.sources.manifest import load_manifest
 
     manifest = load_manifest(faults.MANIFEST).values()
     layouts = {s.layout for s in manifest}

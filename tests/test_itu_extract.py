@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from ictstats.errors import LayoutError
-from ictstats.itu_extract import parse_nov2025_urban_rural_extract
+from ictstats.extract.itu_extract import parse_nov2025_urban_rural_extract
 
 KEY = ["entity", "area", "year"]
 

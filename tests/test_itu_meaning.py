@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ictstats.errors import LayoutError
-from ictstats.itu_aggregates import parse_sheet
+from ictstats.extract.itu_aggregates import parse_sheet
 
 INTERNET = "Individuals using the Internet"
 BLOCKS = {"internet_use": ["percent"]}

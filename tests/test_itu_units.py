@@ -14,14 +14,14 @@ import pandas as pd
 import pytest
 
 from ictstats.errors import LayoutError
-from ictstats.itu_aggregates import (
+from ictstats.extract.itu_aggregates import (
     LAYOUT_UNIT,
     block_units,
     load_vocabulary,
     normalise_label,
     parse_sheet,
 )
-from ictstats.workbook import read_sheets
+from ictstats.extract.workbook import read_sheets
 
 SUBSCRIPTIONS = ["millions", "per_100"]
 COVERAGE = ["millions", "percent"]

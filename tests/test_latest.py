@@ -13,9 +13,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ictstats import warehouse
 from ictstats.errors import SourceError, ValidationError
-from ictstats.sources import KnownCopy, ResolvedSource, Source
+from ictstats.sources.manifest import KnownCopy, ResolvedSource, Source
+from ictstats.warehouse import builds as warehouse
 
 KEY = ["series", "entity", "sex", "area", "age", "year", "unit"]
 

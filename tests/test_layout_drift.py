@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from ictstats.errors import LayoutError
-from ictstats.itu_aggregates import parse_itu_aggregates
+from ictstats.extract.itu_aggregates import parse_itu_aggregates
 
 LAYOUT = "itu_aggregates_2024"
 FIRST = "By dvpmnt status and spec. reg."
@@ -192,7 +192,7 @@ def test_formula_without_cached_value(drifted):
 def test_every_block_of_every_layout_declares_what_it_must_carry(parsed):
     """`required` covers each block of each sheet, and the real workbooks satisfy it (they
     parsed, in the `parsed` fixture, with the check on)."""
-    from ictstats.itu_aggregates import load_vocabulary
+    from ictstats.extract.itu_aggregates import load_vocabulary
 
     vocab = load_vocabulary()
     assert len(parsed) == 4

@@ -245,7 +245,7 @@ def test_latest_is_one_row_per_key_in_the_real_warehouse(built):
 
 
 def test_rebuild_from_parquet_alone(built, tmp_path):
-    from ictstats.warehouse import build_duckdb
+    from ictstats.warehouse.builds import build_duckdb
 
     settings, _ = built
     rebuilt = tmp_path / "rebuilt.duckdb"
@@ -282,7 +282,7 @@ def test_value_out_of_range_is_blocked_before_the_warehouse(isolated_settings, m
     workbook["By dvpmnt status and spec. reg."]["AR127"] = 150.0
     bad = tmp_path / "bad.xlsx"
     workbook.save(bad)
-    from ictstats.sources import sha256_of
+    from ictstats.sources.manifest import sha256_of
 
     entries = yaml.safe_load((ROOT / "data" / "sources.yaml").read_text())["sources"]
     entry = next(e for e in entries if e["id"] == source.id)

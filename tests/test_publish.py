@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ictstats import build, warehouse
-from ictstats.locking import BuildLocked, project_lock
-from ictstats.sources import ResolvedSource
+from ictstats import build
+from ictstats.sources.manifest import ResolvedSource
+from ictstats.warehouse import builds as warehouse
+from ictstats.warehouse.locking import BuildLocked, project_lock
 from tests.test_latest import EDITIONS, ROWS, observations, resolved
 
 
@@ -129,7 +130,7 @@ def test_a_second_holder_is_told_who_holds_the_lock(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from ictstats.locking import "
+            "import sys, time; from pathlib import Path; from ictstats.warehouse.locking import "
             "project_lock\nwith project_lock(Path(sys.argv[1])):\n print('held', flush=True); "
             "time.sleep(60)",
             str(tmp_path),

@@ -7,10 +7,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from ictstats import build, recompute
-from ictstats.entities import EntityError
-from ictstats.revisions import revisions
-from ictstats.warehouse import dataset_of
+from ictstats import build
+from ictstats.analysis import recompute
+from ictstats.analysis.revisions import revisions
+from ictstats.transform.entities import EntityError
+from ictstats.warehouse.builds import dataset_of
 
 
 @pytest.mark.parametrize(

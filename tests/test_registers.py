@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ictstats import claims
-from ictstats.claims import ClaimsError, Edition
+from ictstats.analysis import claims
+from ictstats.analysis.claims import ClaimsError, Edition
 from ictstats.errors import LayoutError, SourceError
-from ictstats.sources import add_source, load_manifest
+from ictstats.sources.manifest import add_source, load_manifest
 from tests.conftest import MANIFEST
 
 TWO_SOURCES = """\

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ictstats import build, schemas
+from ictstats import build
 from ictstats.errors import ValidationError
+from ictstats.transform import schemas
 
 
 @pytest.fixture(scope="module")

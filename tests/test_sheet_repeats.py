@@ -6,7 +6,8 @@ import json
 
 import pandas as pd
 
-from ictstats import build, sheet_repeats
+from ictstats import build
+from ictstats.transform import sheet_repeats
 
 
 def repeat(entity: str, year: int, value: float, published: float, row: int) -> dict:

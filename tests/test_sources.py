@@ -12,7 +12,14 @@ import yaml
 
 from ictstats import build
 from ictstats.errors import SourceError
-from ictstats.sources import KnownCopy, add_source, load_manifest, resolve, sha256_of, verify
+from ictstats.sources.manifest import (
+    KnownCopy,
+    add_source,
+    load_manifest,
+    resolve,
+    sha256_of,
+    verify,
+)
 
 
 def test_manifest_lists_every_mirror_file_once(manifest, mirror):

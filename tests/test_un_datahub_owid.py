@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ictstats.datahub import parse_datahub_country_codes
-from ictstats.observation_frames import OBSERVATION_FRAME_COLUMNS
-from ictstats.owid import OWID_SERIES, parse_owid_grapher
-from ictstats.un_data import parse_un_m49, parse_un_sdg_mobile_ownership
+from ictstats.extract.datahub import parse_datahub_country_codes
+from ictstats.extract.owid import OWID_SERIES, parse_owid_grapher
+from ictstats.extract.tables import OBSERVATION_FRAME_COLUMNS
+from ictstats.extract.un_data import parse_un_m49, parse_un_sdg_mobile_ownership
 from tests.drift_helpers import drifted_csv, layout_error
 
 SDG_OVER_100 = {  # source_location -> value; see test_sdg_values_above_100_percent_are_refused

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from ictstats import workbook
 from ictstats.errors import LayoutError
-from ictstats.workbook import (
+from ictstats.extract import workbook
+from ictstats.extract.workbook import (
     MAX_DIRECTORY_BYTES,
     MAX_PART_BYTES,
     MAX_PARTS,

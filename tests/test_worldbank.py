@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from ictstats.errors import LayoutError, ValidationError
-from ictstats.observation_frames import OBSERVATION_FRAME_COLUMNS as OBSERVATION_COLUMNS
-from ictstats.worldbank import (
+from ictstats.extract.tables import OBSERVATION_FRAME_COLUMNS as OBSERVATION_COLUMNS
+from ictstats.extract.worldbank import (
     WB_DATABANK,
     WB_DATABANK_SKIPPED_SERIES,
     parse_datahub_population,

@@ -15,20 +15,12 @@ from typing import Any
 
 import pandas as pd
 
-from ictstats import (
-    datahub,
-    entities,
-    itu_country,
-    itu_extract,
-    owid,
-    schemas,
-    un_data,
-    warehouse,
-    worldbank,
-)
 from ictstats.errors import IctstatsError, SourceError, ValidationError
-from ictstats.itu_aggregates import ParsedWorkbook, layout_names, parse_itu_aggregates
-from ictstats.sources import ResolvedSource, Source, sha256_of
+from ictstats.extract import datahub, itu_country, itu_extract, owid, un_data, worldbank
+from ictstats.extract.itu_aggregates import ParsedWorkbook, layout_names, parse_itu_aggregates
+from ictstats.sources.manifest import ResolvedSource, Source, sha256_of
+from ictstats.transform import entities, schemas
+from ictstats.warehouse import builds as warehouse
 
 ITU_AGGREGATE_LAYOUTS = frozenset(layout_names())
 

@@ -31,9 +31,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ictstats import codes
 from ictstats.crashpoints import crash_point
 from ictstats.errors import SourceError, ValidationError
+from ictstats.metadata import codes
 
 # Unit is part of the key: ITU publishes one indicator in two units (Internet users in percent
 # and in millions, coverage in percent and in millions of people); both are values of their own.
@@ -70,7 +70,7 @@ SAME_DAY_RANK: dict[str, int] = {"itu_country_by_sex_area_text": 1}
 
 
 def dimension_tables() -> dict[str, pd.DataFrame]:
-    """The code lists as tables (declared once in `ictstats.codes`)."""
+    """The code lists as tables (declared once in `ictstats.metadata.codes`)."""
     series = pd.DataFrame(
         [
             {
@@ -177,7 +177,7 @@ def current_build(curated_dir: Path) -> Path | None:
 def remove_leftovers(curated_dir: Path, raw_dir: Path | None = None) -> list[Path]:
     """Delete what interrupted runs left: staging folders, temporary files, half copies.
 
-    Run it only while holding the project lock (`ictstats.locking`): another run's staging
+    Run it only while holding the project lock (`ictstats.warehouse.locking`): another run's staging
     folder looks exactly like a leftover.
     """
     found = [
@@ -356,8 +356,9 @@ def check_latest_views(con: duckdb.DuckDBPyConnection) -> None:
         "stays)",
         f"{table}{more}\nEach key must come from one edition. Where two editions of one "
         "publisher carry a key with the same edition date, set which dataset wins on the same "
-        "day in ictstats.warehouse.SAME_DAY_RANK, or correct an edition_date in "
-        "data/sources.yaml; otherwise the view definition (ictstats.warehouse._create_views) "
+        "day in ictstats.warehouse.builds.SAME_DAY_RANK, or correct an edition_date in "
+        "data/sources.yaml; otherwise the view definition "
+        "(ictstats.warehouse.builds._create_views) "
         "is at fault.",
         len(duplicates),
     )
@@ -416,7 +417,8 @@ def _latest_rank(source: object, observations: int) -> int | None:
         raise SourceError(
             f"data/sources.yaml: source {source.id!r} ({source.filename}, "  # type: ignore[attr-defined]
             f"{observations:,} observations) has publisher {publisher!r}, which has no place in "
-            "ictstats.warehouse.PUBLISHER_PRECEDENCE, so latest_observations cannot rank it. "
+            "ictstats.warehouse.builds.PUBLISHER_PRECEDENCE, so latest_observations cannot rank "
+            "it. "
             "Add the publisher there with its rank, or None to keep its values as cross-checks."
         )
     return None

@@ -23,7 +23,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ictstats.errors import LayoutError
-from ictstats.observation_frames import (
+from ictstats.extract.tables import (
     CSV_LOCATION,
     Fail,
     cell_text,
@@ -37,8 +37,8 @@ from ictstats.observation_frames import (
     read_sheet,
     sheet_location_pattern,
 )
-from ictstats.schemas import validate
-from ictstats.workbook import Grid, cell_ref
+from ictstats.extract.workbook import Grid, cell_ref
+from ictstats.transform.schemas import validate
 
 PERCENT_SERIES = {"internet_use": "percent"}
 

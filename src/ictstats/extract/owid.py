@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ictstats.errors import LayoutError
-from ictstats.observation_frames import (
+from ictstats.extract.tables import (
     CSV_LOCATION,
     file_label,
     observation_frame,
@@ -24,7 +24,7 @@ from ictstats.observation_frames import (
     parse_year,
     read_csv_table,
 )
-from ictstats.schemas import validate
+from ictstats.transform.schemas import validate
 
 KEY_COLUMNS = ("Entity", "Code", "Year")
 # value column header -> (series, unit). urban_population_share is not an ICT series: it is

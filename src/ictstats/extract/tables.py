@@ -24,7 +24,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ictstats.errors import LayoutError
-from ictstats.workbook import Grid, read_sheets
+from ictstats.extract.workbook import Grid, read_sheets
 
 OBSERVATION_FRAME_COLUMNS = [
     "series",

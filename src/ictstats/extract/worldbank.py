@@ -34,13 +34,13 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ictstats.errors import LayoutError
-from ictstats.observation_frames import (
+from ictstats.extract.tables import (
     OBSERVATION_FRAME_COLUMNS,
     file_label,
     read_csv_text,
 )
-from ictstats.schemas import validate
-from ictstats.workbook import Grid, cell_ref, column_letter, read_sheets
+from ictstats.extract.workbook import Grid, cell_ref, column_letter, read_sheets
+from ictstats.transform.schemas import validate
 
 WB_CODE = r"^[A-Z0-9]{3}$"  # ISO3 for economies, and WB aggregate codes (WLD, HIC, EAS, ...)
 YEARS = (1960, 2100)

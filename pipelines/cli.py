@@ -16,7 +16,10 @@ from tabulate import tabulate
 
 from ictstats.errors import IctstatsError
 from ictstats.settings import Settings
-from ictstats.sources import add_source, load_manifest, resolve, sha256_of, verify
+from ictstats.sources.manifest import add_source, load_manifest, resolve, sha256_of, verify
+
+# the Dagster location is code a build depends on: a change to it rebuilds (see fingerprint)
+PIPELINE_CODE = (Path(__file__).parent,)
 
 
 class _Group(click.Group):
@@ -52,13 +55,13 @@ def run(select: tuple[str, ...], force: bool, no_wait: bool) -> None:
     Each failed step prints its error (file, sheet and cell or row, the rule, what to do);
     each warning check prints its count and first rows. Ctrl-C stops the run and leaves the
     last good build as it was."""
-    from ictstats import fingerprint
+    from ictstats.sources import fingerprint
 
     settings = Settings.from_env()
     _check_manifest(settings)  # a broken manifest stops here, named by file, line and field
     _check_claims_register(settings)  # a broken register stops here, before the 15 s of building
     if not (force or select):
-        reason = fingerprint.why_rebuild(settings)
+        reason = fingerprint.why_rebuild(settings, PIPELINE_CODE)
         if reason is None:
             click.echo(
                 "nothing changed since the last build (sources, manifest, claims, code, and "
@@ -82,7 +85,7 @@ def run(select: tuple[str, ...], force: bool, no_wait: bool) -> None:
             f"the run failed at {steps}; each failed step's error is printed above"
         )
     if not select:
-        fingerprint.record(settings)
+        fingerprint.record(settings, PIPELINE_CODE)
     if settings.warehouse.is_file():
         con = _connect(settings)
         rows = con.execute(
@@ -106,7 +109,7 @@ def _check_manifest(settings: Settings) -> None:
 
 def _check_claims_register(settings: Settings) -> None:
     """Load and validate data/claims.yaml against the manifest's edition dates (ClaimsError)."""
-    from ictstats.claims import editions_from_manifest, load_register
+    from ictstats.analysis.claims import editions_from_manifest, load_register
 
     load_register(settings.claims, editions_from_manifest(load_manifest(settings.manifest)))
 
@@ -160,7 +163,7 @@ def sources_fetch(offline: bool, ids: tuple[str, ...]) -> None:
     unknown = [i for i in ids if i not in manifest]
     if unknown:
         raise click.ClickException(f"unknown source id(s) {unknown}")
-    from ictstats.locking import project_lock
+    from ictstats.warehouse.locking import project_lock
 
     # data/raw is read by a running build: one writer at a time per project
     with project_lock(settings.curated_dir, say=lambda line: click.echo(line, err=True)):
@@ -236,7 +239,7 @@ def query(sql: str, fmt: str, timeout: float | None) -> None:
 
     The query reads the warehouse and nothing else: no file access, no settings, no extensions.
     """
-    from ictstats.query import run_query
+    from ictstats.warehouse.query import run_query
 
     settings = Settings.from_env()
     try:
@@ -281,7 +284,7 @@ def json_text(records: list[dict[str, Any]]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 def claims_command(every: bool, fmt: str) -> None:
     """The cited figures (data/claims.yaml), each judged on the edition its text relied on."""
-    from ictstats.claims import summary
+    from ictstats.analysis.claims import summary
 
     con = _connect(Settings.from_env())
     checks = con.execute("select * from claim_checks").fetchdf()
@@ -295,13 +298,13 @@ def claims_command(every: bool, fmt: str) -> None:
     elif fmt == "json":
         click.echo(frame.to_json(orient="records", indent=2))
     else:
-        from ictstats.claims_report import markdown_checks, markdown_summary
+        from ictstats.publish.claims_report import markdown_checks, markdown_summary
 
         click.echo(markdown_checks(frame) if every else markdown_summary(frame))
 
 
 def _connect(settings: Settings):
-    from ictstats.warehouse import connect_read_only
+    from ictstats.warehouse.builds import connect_read_only
 
     try:
         return connect_read_only(settings.warehouse)

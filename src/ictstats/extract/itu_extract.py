@@ -18,8 +18,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ictstats.errors import LayoutError
-from ictstats.itu_aggregates import load_vocabulary, normalise_label
-from ictstats.schemas import validate
+from ictstats.extract.itu_aggregates import load_vocabulary, normalise_label
+from ictstats.transform.schemas import validate
 
 HEADER = ["country", "year", "internet_usage_percent"]
 ENTITIES_PER_BLOCK = 14

@@ -19,9 +19,9 @@ import yaml
 from pandera.errors import SchemaErrors
 from tabulate import tabulate
 
-from ictstats import codes
 from ictstats.errors import ValidationError
-from ictstats.itu_aggregates import KEY, load_vocabulary
+from ictstats.extract.itu_aggregates import KEY, load_vocabulary
+from ictstats.metadata import codes
 
 OBSERVATION_KEY = ["edition", *KEY]
 OBSERVATION_COLUMNS = [
@@ -52,7 +52,7 @@ def _entity_code(series: pd.Series) -> pd.Series:
 @cache
 def accepted_publisher_values() -> pd.DataFrame:
     """Reviewed exceptions to the hard rules (layouts/accepted_publisher_values.yaml)."""
-    path = Path(__file__).parent / "layouts" / "accepted_publisher_values.yaml"
+    path = Path(__file__).parents[1] / "layouts" / "accepted_publisher_values.yaml"
     return pd.DataFrame(yaml.safe_load(path.read_text("utf-8")))
 
 

@@ -29,9 +29,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ictstats.codes import SERIES
 from ictstats.errors import LayoutError
-from ictstats.workbook import Grid, cell_ref, column_letter, read_sheets
+from ictstats.extract.workbook import Grid, cell_ref, column_letter, read_sheets
+from ictstats.metadata.codes import SERIES
 
 KEY = ["series", "entity", "sex", "area", "age", "year", "unit"]
 TOTAL = {"sex": "_T", "area": "_T", "age": "_T"}
@@ -69,7 +69,7 @@ class Vocabulary:
 
 @cache
 def load_vocabulary() -> Vocabulary:
-    text = (Path(__file__).parent / "layouts" / "itu_aggregates.yaml").read_text("utf-8")
+    text = (Path(__file__).parents[1] / "layouts" / "itu_aggregates.yaml").read_text("utf-8")
     raw = yaml.safe_load(text)
 
     def keyed(mapping: dict[str, Any]) -> dict[str, Any]:
@@ -93,8 +93,8 @@ def layout_names() -> list[str]:
 
 
 LAYOUT_UNIT = "layouts/itu_aggregates.yaml"  # unit_source of a unit the block does not print
-# The one declaration of each series' units (ictstats.codes): a unit outside it is an error even
-# when the label is a known unit, so `internet_use` can never be stored `per_100`.
+# The one declaration of each series' units (ictstats.metadata.codes): a unit outside it is an
+# error even when the label is a known unit, so `internet_use` can never be stored `per_100`.
 ALLOWED_UNITS = {s.id: (s.unit, *s.other_units) for s in SERIES}
 BLANK_RULE = (
     "blank cell under a year or breakdown header in an entity row: ITU writes 'N/A' where it "
@@ -421,12 +421,13 @@ class _SheetParser:
             return ""
         return (
             f"{unit!r} is not an allowed unit of series {self.state.series!r} "
-            f"(ictstats.codes.SERIES allows {list(allowed)}); "
+            f"(ictstats.metadata.codes.SERIES allows {list(allowed)}); "
         )
 
     def _check_declared_allowed(self, r: int, c: int, declared: str) -> None:
-        """The layout's unit of a column is one of the series' units declared in ictstats.codes
-        (the one declaration of allowed units): a known unit on the wrong series changes what
+        """The layout's unit of a column is one of the series' units declared in
+        ictstats.metadata.codes (the one declaration of allowed units): a known unit on the
+        wrong series changes what
         every value means."""
         note = self._allowed_note(declared)
         if note:
@@ -434,7 +435,8 @@ class _SheetParser:
                 r,
                 c,
                 f"{LAYOUT_UNIT} declares {declared!r} for this column, but {note}correct "
-                "the layout, or declare the unit in ictstats.codes if the publisher added one",
+                "the layout, or declare the unit in ictstats.metadata.codes if the publisher added "
+                "one",
             )
 
     def check_required(self) -> None:

@@ -50,8 +50,9 @@ def reconcile(published: pd.DataFrame, recomputed: pd.DataFrame) -> pd.DataFrame
     """Published vs recomputed per series, group, breakdown and year, with coverage.
 
     published: observations of published aggregate editions (edition, KEY, value);
-    recomputed: recomputed aggregates (`ictstats.recompute`). Every published edition is paired
-    with every recomputation of the same series, group and year. Where the publisher gives the
+    recomputed: recomputed aggregates (`ictstats.analysis.recompute`). Every published edition is
+    paired with every recomputation of the same series, group and year. Where the publisher
+    gives the
     same aggregate in millions of people too, the population it implies (millions / percent x
     100) is set beside the population ictstats weights the group with, so a difference in who
     is counted (World without Taiwan, say) shows.

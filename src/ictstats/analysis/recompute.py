@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from ictstats.aggregation import Imputation, aggregate, economy_values
-from ictstats.entities import CODE_ALIASES, EXTRA_ECONOMIES, EntityError
-from ictstats.revisions import reconcile
+from ictstats.analysis.aggregation import Imputation, aggregate, economy_values
+from ictstats.analysis.revisions import reconcile
+from ictstats.transform.entities import CODE_ALIASES, EXTRA_ECONOMIES, EntityError
 
 INCOME_GROUPS = {"L": "LIC", "LM": "LMC", "UM": "UMC", "H": "HIC"}
 SPECIAL_GROUPS = {"LDC": "ldc", "LLDC": "lldc", "SIDS": "sids"}

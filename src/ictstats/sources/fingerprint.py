@@ -2,7 +2,7 @@
 
 The fingerprint has two parts:
 - inputs: the manifest, the claims register, every raw file the manifest names and the code of
-  ictstats and the Dagster location;
+  ictstats and of any other folder the caller names (the CLI adds its Dagster location);
 - outputs: every file of the current build — the DuckDB file, the current Parquet build (through
   the `parquet` symlink, and where it points), the reports and the charts.
 
@@ -19,10 +19,11 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from ictstats.settings import Settings
-from ictstats.sources import load_manifest
+from ictstats.sources.manifest import load_manifest
 
 CODE_SUFFIXES = {".py", ".yaml", ".csv", ".j2"}
 FINGERPRINT_FILE = ".build-fingerprint.json"
@@ -39,20 +40,21 @@ def _digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _code_files() -> list[Path]:
-    package = Path(__file__).parent
-    pipelines = package.parent.parent / "pipelines"
-    roots = [package] + ([pipelines] if pipelines.is_dir() else [])
+PACKAGE = Path(__file__).parents[1]
+
+
+def _code_files(extra_code: Sequence[Path]) -> list[Path]:
+    roots = [PACKAGE, *extra_code]
     return sorted(p for root in roots for p in root.rglob("*") if p.suffix in CODE_SUFFIXES)
 
 
-def current(settings: Settings) -> dict[str, str]:
+def current(settings: Settings, extra_code: Sequence[Path] = ()) -> dict[str, str]:
     """Hashes of every input of a build, by name."""
     inputs = {"manifest": _digest(settings.manifest), "claims": _digest(settings.claims)}
     for source in load_manifest(settings.manifest).values():
         inputs[f"raw:{source.filename}"] = _digest(settings.raw_dir / source.filename)
     code = hashlib.sha256()
-    for path in _code_files():
+    for path in _code_files(extra_code):
         code.update(path.name.encode() + path.read_bytes())
     inputs["code"] = code.hexdigest()
     return inputs
@@ -74,7 +76,7 @@ def outputs(settings: Settings) -> dict[str, str]:
     return found
 
 
-def why_rebuild(settings: Settings) -> str | None:
+def why_rebuild(settings: Settings, extra_code: Sequence[Path] = ()) -> str | None:
     """None when the last build is current; else why not, naming the input or output."""
     recorded_file = settings.curated_dir / FINGERPRINT_FILE
     if not recorded_file.is_file():
@@ -84,7 +86,7 @@ def why_rebuild(settings: Settings) -> str | None:
         before_in, before_out = recorded["inputs"], recorded["outputs"]
     except (OSError, ValueError, KeyError, TypeError):
         return f"{recorded_file.name} is unreadable or from an older ictstats"
-    changed = _first_difference(before_in, current(settings), "input")
+    changed = _first_difference(before_in, current(settings, extra_code), "input")
     if changed:
         return changed
     return _first_difference(before_out, outputs(settings), "output")
@@ -103,10 +105,10 @@ def _first_difference(before: dict[str, str], now: dict[str, str], kind: str) ->
     return None
 
 
-def record(settings: Settings) -> None:
+def record(settings: Settings, extra_code: Sequence[Path] = ()) -> None:
     """Write the fingerprint of the build that just succeeded (atomically)."""
     settings.curated_dir.mkdir(parents=True, exist_ok=True)
-    payload = {"inputs": current(settings), "outputs": outputs(settings)}
+    payload = {"inputs": current(settings, extra_code), "outputs": outputs(settings)}
     fd, tmp = tempfile.mkstemp(dir=settings.curated_dir, prefix=".fingerprint-")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(payload, handle, indent=1, sort_keys=True)

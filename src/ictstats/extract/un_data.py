@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from ictstats.observation_frames import (
+from ictstats.extract.tables import (
     CSV_LOCATION,
     file_label,
     observation_frame,
@@ -25,7 +25,7 @@ from ictstats.observation_frames import (
     read_csv_table,
     text_or_none,
 )
-from ictstats.schemas import validate
+from ictstats.transform.schemas import validate
 
 # --- 4. un_m49_csv -------------------------------------------------------------------------
 

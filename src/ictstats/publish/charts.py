@@ -27,8 +27,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ictstats.analysis.recompute import HEADLINE
 from ictstats.crashpoints import crash_point
-from ictstats.recompute import HEADLINE
 
 # Okabe & Ito (2008), the palette that stays distinct under the common colour-vision deficiencies.
 OKABE_ITO = {

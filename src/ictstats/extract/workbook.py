@@ -21,8 +21,9 @@ from ictstats.errors import LayoutError
 Grid = list[list[Any]]
 
 # Input caps, checked before calamine opens a file (`check_spreadsheet_caps`). The 200 MB cap of
-# ictstats.sources applies to the file as stored; an .xlsx is a zip, so a 1.45 MB file can hold
-# a 1.5 GB part (calamine then peaked at 7.4 GB RSS and aborted). Measured on the sources: the
+# ictstats.sources.manifest applies to the file as stored; an .xlsx is a zip, so a 1.45 MB file
+# can hold a 1.5 GB part (calamine then peaked at 7.4 GB RSS and aborted). Measured on the
+# sources: the
 # largest part is 0.5 MB (PercentIndividualsUsingInternet.xlsx, sheet1.xml), the largest
 # workbook unpacks to 0.8 MB, the largest sheet is 2,086 rows, 65 columns, 15,405 cells.
 MIB = 1024 * 1024
@@ -106,7 +107,8 @@ def check_spreadsheet_caps(path: Path) -> None:
             None,
             None,
             f"legacy .xls of {path.stat().st_size:,} bytes, beyond the cap of "
-            f"{MAX_XLS_BYTES:,} bytes (ictstats.workbook.MAX_XLS_BYTES); the sources are about "
+            f"{MAX_XLS_BYTES:,} bytes (ictstats.extract.workbook.MAX_XLS_BYTES); the sources are "
+            "about "
             "0.1 MB. Is this the right file?",
         )
 
@@ -120,7 +122,7 @@ def _check_zip_parts(path: Path) -> None:
     if end and end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:
         raise refuse(
             f"zip directory of {end[zipfile._ECD_SIZE]:,} bytes, beyond the cap of "
-            f"{MAX_DIRECTORY_BYTES:,} bytes (ictstats.workbook.MAX_DIRECTORY_BYTES)"
+            f"{MAX_DIRECTORY_BYTES:,} bytes (ictstats.extract.workbook.MAX_DIRECTORY_BYTES)"
         )
     with zipfile.ZipFile(path) as archive:
         parts = archive.infolist()
@@ -130,13 +132,13 @@ def _check_zip_parts(path: Path) -> None:
             if part.file_size > MAX_PART_BYTES:
                 raise refuse(
                     f"part {part.filename} unpacks to {part.file_size:,} bytes, beyond the cap "
-                    f"of {MAX_PART_BYTES:,} bytes a part (ictstats.workbook.MAX_PART_BYTES)"
+                    f"of {MAX_PART_BYTES:,} bytes a part (ictstats.extract.workbook.MAX_PART_BYTES)"
                 )
         total = sum(part.file_size for part in parts)
         if total > MAX_WORKBOOK_BYTES:
             raise refuse(
                 f"parts unpack to {total:,} bytes together, beyond the cap of "
-                f"{MAX_WORKBOOK_BYTES:,} bytes (ictstats.workbook.MAX_WORKBOOK_BYTES)"
+                f"{MAX_WORKBOOK_BYTES:,} bytes (ictstats.extract.workbook.MAX_WORKBOOK_BYTES)"
             )
         sheet_names: dict[str, str] = {}
         for part in parts:  # then the real sizes: a zip directory can understate them
@@ -255,7 +257,7 @@ def _extent_problem(rows: int, columns: int, verb: str = "is") -> str:
     return (
         f"{verb} {rows:,} rows x {columns:,} columns ({rows * columns:,} cells), beyond the cap "
         f"of {MAX_SHEET_ROWS:,} rows, {MAX_SHEET_COLUMNS:,} columns and {MAX_SHEET_CELLS:,} "
-        "cells (ictstats.workbook)"
+        "cells (ictstats.extract.workbook)"
     )
 
 

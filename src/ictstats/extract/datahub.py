@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from ictstats.observation_frames import file_label, read_csv_table, text_or_none
-from ictstats.schemas import validate
+from ictstats.extract.tables import file_label, read_csv_table, text_or_none
+from ictstats.transform.schemas import validate
 
 # output column -> DataHub header (the file has 56 columns; these are the ones we use)
 COUNTRY_CODE_COLUMNS = {

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from ictstats import schemas
+from ictstats.transform import schemas
 
 KEY = ["edition", "series", "entity", "sex", "area", "age", "year", "unit"]
 COLUMNS = [

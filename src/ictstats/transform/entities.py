@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ictstats import codes
 from ictstats.errors import IctstatsError
+from ictstats.metadata import codes
 
-ALIASES_PATH = Path(__file__).parent / "reference" / "entity_aliases.csv"
+ALIASES_PATH = Path(__file__).parents[1] / "reference" / "entity_aliases.csv"
 
 # Economy codes that are not ISO 3166-1 alpha-3 but are used by publishers, with their meaning.
 EXTRA_ECONOMIES: dict[str, tuple[str, str]] = {

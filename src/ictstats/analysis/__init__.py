@@ -1,0 +1,3 @@
+"""Stage 4, analysis: recomputed aggregates and their imputation, reconciliation with the
+published aggregates, revisions and changes between editions, and the claims register.
+"""

@@ -1,0 +1,1 @@
+"""Stage 6, publish: charts and reports read from a built warehouse."""

@@ -1,0 +1,3 @@
+"""Stage 1, sources: the manifest (data/sources.yaml), fetching and verifying each file, and the
+fingerprint of a build's inputs.
+"""
