@@ -102,7 +102,7 @@ def _interrupted() -> NoReturn:
 
 def _check_manifest(settings: Settings) -> None:
     """Load data/sources.yaml (every field checked) and check every layout has a parser."""
-    from ictstats.build import parsed_sources
+    from ictstats.extract.parse import parsed_sources
 
     parsed_sources(load_manifest(settings.manifest).values(), str(settings.manifest))
 
@@ -304,7 +304,7 @@ def claims_command(every: bool, fmt: str) -> None:
 
 
 def _connect(settings: Settings):
-    from ictstats.warehouse.builds import connect_read_only
+    from ictstats.warehouse.write import connect_read_only
 
     try:
         return connect_read_only(settings.warehouse)

@@ -36,13 +36,14 @@ from dagster import (
     in_process_executor,
 )
 
-from ictstats import build
 from ictstats.analysis import claims, edition_changes, recompute, revisions
 from ictstats.errors import SourceError, ValidationError
+from ictstats.extract import parse
 from ictstats.publish import charts, claims_report
 from ictstats.settings import Settings
 from ictstats.sources.manifest import ResolvedSource, Source, load_manifest, resolve
-from ictstats.transform import schemas, sheet_repeats
+from ictstats.transform import canonical, schemas, sheet_repeats
+from ictstats.warehouse import builds, editions, stage
 from ictstats.warehouse.locking import project_lock
 from pipelines.run import progress_console
 
@@ -102,8 +103,8 @@ def parsed_asset(source: Source) -> AssetsDefinition:
         description=f"{source.edition} parsed with layout {source.layout}.",
     )
     def _parse(context: AssetExecutionContext, resolved: ResolvedSource):
-        if build.is_itu_aggregates(source):
-            parsed = build.parse_edition(resolved)
+        if parse.is_itu_aggregates(source):
+            parsed = parse.parse_edition(resolved)
             frame, extra = (
                 parsed.observations,
                 {
@@ -111,11 +112,11 @@ def parsed_asset(source: Source) -> AssetsDefinition:
                     "blocks": _markdown(parsed.block_rows, 60),
                 },
             )
-        elif build.is_country_observations(source):
-            parsed = frame = build.parse_country_source(resolved)
+        elif parse.is_country_observations(source):
+            parsed = frame = parse.parse_country_source(resolved)
             extra = {"economies_or_groups": int(frame["entity_name"].nunique())}
         else:
-            parsed = build.parse_reference(resolved)
+            parsed = parse.parse_reference(resolved)
             frame = parsed if isinstance(parsed, pd.DataFrame) else next(iter(parsed.values()))
             extra = {}
         context.log.info(f"{len(frame):,} rows")
@@ -223,11 +224,11 @@ def _edition_changes_check(target) -> AssetChecksDefinition:
 def build_definitions(settings: Settings) -> Definitions:
     """All assets and checks for one manifest and one set of folders."""
     manifest = load_manifest(settings.manifest)
-    to_parse = build.parsed_sources(manifest.values(), settings.manifest.name)
-    itu = [s for s in to_parse if build.is_itu_aggregates(s)]
-    country = [s for s in to_parse if build.is_country_observations(s)]
-    reference = {s.layout: s for s in to_parse if build.is_reference(s)}
-    missing = sorted(set(build.REFERENCE_PARSERS) - set(reference))
+    to_parse = parse.parsed_sources(manifest.values(), settings.manifest.name)
+    itu = [s for s in to_parse if parse.is_itu_aggregates(s)]
+    country = [s for s in to_parse if parse.is_country_observations(s)]
+    reference = {s.layout: s for s in to_parse if parse.is_reference(s)}
+    missing = sorted(set(parse.REFERENCE_PARSERS) - set(reference))
     if missing:
         raise SourceError(
             f"{settings.manifest.name} lacks sources with layout(s) {missing}; the entities, "
@@ -239,7 +240,7 @@ def build_definitions(settings: Settings) -> Definitions:
         [
             {
                 "id": s.edition,
-                "dataset": build.warehouse.dataset_of(s.layout),
+                "dataset": editions.dataset_of(s.layout),
                 "date": s.edition_date,
             }
             for s in manifest.values()
@@ -258,7 +259,7 @@ def build_definitions(settings: Settings) -> Definitions:
         description="All ITU aggregates editions in the canonical observation schema.",
     )
     def core_itu__aggregate_observations(context: AssetExecutionContext, **parsed):
-        combined = build.combine_editions(parsed.values())
+        combined = canonical.combine_editions(parsed.values())
         obs = combined.observations
         context.log.info(f"{len(obs):,} observations in {obs['edition'].nunique()} editions")
         return Output(combined, metadata=_observations_metadata(obs))
@@ -279,7 +280,7 @@ def build_definitions(settings: Settings) -> Definitions:
             "country_codes": reference["datahub_country_codes"].filename,
             "wb_class": reference["wb_class"].filename,
         }
-        found = build.build_entities(m49, country_codes, wb_class, files)
+        found = canonical.build_entities(m49, country_codes, wb_class, files)
         kinds = found.table.groupby("kind").size()
         context.log.info(", ".join(f"{v} {k}" for k, v in kinds.items()))
         return Output(
@@ -292,7 +293,7 @@ def build_definitions(settings: Settings) -> Definitions:
         description="Country-level values of every source, keyed by ISO3 (or group code).",
     )
     def core_country__observations(context: AssetExecutionContext, found, **frames):
-        obs = build.harmonise(frames.values(), found.resolver)
+        obs = canonical.harmonise(frames.values(), found.resolver)
         context.log.info(f"{len(obs):,} observations, every name and code resolved")
         return Output(obs, metadata=_observations_metadata(obs))
 
@@ -441,8 +442,8 @@ def build_definitions(settings: Settings) -> Definitions:
             "edition_changes": changes,
         }
         by_id = {item.source.id: item for item in resolved.values()}
-        staging = build.warehouse.start_build(settings.curated_dir)
-        summary = build.stage_warehouse(staging, observations, by_id, itu_obs.version_notes, tables)
+        staging = builds.start_build(settings.curated_dir)
+        summary = stage.stage_warehouse(staging, observations, by_id, itu_obs.version_notes, tables)
         context.log.info(f"Parquet and DuckDB written into {staging.name} (not yet published)")
         return Output(
             str(staging),
@@ -467,7 +468,7 @@ def build_definitions(settings: Settings) -> Definitions:
             "Built by ictstats from the editions listed in the warehouse table `editions`. "
             + edition_changes.headline(changes)
         )
-        with build.writing_build(Path(staging), "the claims reports"):
+        with stage.writing_build(Path(staging), "the claims reports"):
             paths = claims_report.write_reports(
                 Path(staging) / "reports", claims.summary(checks), checks, footer
             )
@@ -482,7 +483,7 @@ def build_definitions(settings: Settings) -> Definitions:
     def out_ictstats__charts(context: AssetExecutionContext, staging):
         register = yaml.safe_load(settings.claims.read_text("utf-8"))["claims"]
         folder = Path(staging)
-        with build.writing_build(folder, "the charts"):
+        with stage.writing_build(folder, "the charts"):
             con = duckdb.connect(str(folder / "ictstats.duckdb"), read_only=True)
             try:
                 paths = charts.render_all(con, register, folder / "charts")
@@ -503,7 +504,7 @@ def build_definitions(settings: Settings) -> Definitions:
     )
     def out_ictstats__publish(context: AssetExecutionContext, staging, reports, chart_files):
         with project_lock(settings.curated_dir):  # held already when run by `ictstats run`
-            done = build.warehouse.promote(settings.curated_dir, Path(staging))
+            done = builds.promote(settings.curated_dir, Path(staging))
         context.log.info(f"{settings.warehouse} now serves build {done.name}")
         return Output(str(done), metadata={"build": done.name})
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ictstats import build
+from ictstats.extract import parse
 from ictstats.settings import Settings
 from ictstats.sources.manifest import ResolvedSource, load_manifest, resolve
+from ictstats.transform import canonical
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "data" / "sources.yaml"
@@ -47,13 +48,13 @@ def itu_editions(manifest, raw_dir, mirror) -> dict[str, ResolvedSource]:
     return {
         s.edition: resolve(s, raw_dir, mirror, allow_download=False)
         for s in manifest.values()
-        if build.is_itu_aggregates(s)
+        if parse.is_itu_aggregates(s)
     }
 
 
 @pytest.fixture(scope="session")
 def parsed(itu_editions):
-    return {edition: build.parse_edition(r) for edition, r in itu_editions.items()}
+    return {edition: parse.parse_edition(r) for edition, r in itu_editions.items()}
 
 
 def isolated_env(folder: Path, mirror: Path) -> dict[str, str]:
@@ -86,15 +87,15 @@ def resolved_all(manifest, raw_dir, mirror) -> dict[str, ResolvedSource]:
 def references(resolved_all) -> dict:
     """Reference tables by layout: M49, country codes, CLASS, OGHIST, population."""
     return {
-        r.source.layout: build.parse_reference(r)
+        r.source.layout: parse.parse_reference(r)
         for r in resolved_all.values()
-        if build.is_reference(r.source)
+        if parse.is_reference(r.source)
     }
 
 
 @pytest.fixture(scope="session")
-def found_entities(references) -> build.Entities:
-    return build.build_entities(
+def found_entities(references) -> canonical.Entities:
+    return canonical.build_entities(
         references["un_m49_csv"], references["datahub_country_codes"], references["wb_class"]
     )
 
@@ -103,12 +104,12 @@ def found_entities(references) -> build.Entities:
 def country_frames(resolved_all) -> dict[str, object]:
     """Country-level observation frames by edition, before entity resolution."""
     return {
-        r.source.edition: build.parse_country_source(r)
+        r.source.edition: parse.parse_country_source(r)
         for r in resolved_all.values()
-        if build.is_country_observations(r.source)
+        if parse.is_country_observations(r.source)
     }
 
 
 @pytest.fixture(scope="session")
 def country_observations(country_frames, found_entities):
-    return build.harmonise(country_frames.values(), found_entities.resolver)
+    return canonical.harmonise(country_frames.values(), found_entities.resolver)

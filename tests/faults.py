@@ -259,14 +259,14 @@ def _faulty(fn: Callable[[Path], bytes | Faulty]) -> Callable[[Path], Faulty]:
 
 def _parse(layout: str, path: Path, name: str) -> Any:
     """The layout's parser, called directly (no Dagster)."""
-    from ictstats import build
+    from ictstats.extract import parse
     from ictstats.extract.itu_aggregates import parse_itu_aggregates
 
-    if layout in build.ITU_AGGREGATE_LAYOUTS:
+    if layout in parse.ITU_AGGREGATE_LAYOUTS:
         return parse_itu_aggregates(path, layout, workbook_name=name).observations
-    if layout in build.OBSERVATION_PARSERS:
-        return build.OBSERVATION_PARSERS[layout](path, name)
-    return build.REFERENCE_PARSERS[layout](path, name)
+    if layout in parse.OBSERVATION_PARSERS:
+        return parse.OBSERVATION_PARSERS[layout](path, name)
+    return parse.REFERENCE_PARSERS[layout](path, name)
 
 
 @cache

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance
 
-from ictstats import build
 from ictstats.analysis import claims
 from ictstats.analysis.claims import (
     CONTRADICTED,
@@ -29,6 +28,7 @@ from ictstats.analysis.claims import (
 )
 from ictstats.extract.itu_aggregates import load_vocabulary, normalise_label
 from ictstats.sources.manifest import add_source
+from ictstats.transform import canonical
 from tests.conftest import ROOT
 
 REGISTER = ROOT / "data" / "claims.yaml"
@@ -410,7 +410,7 @@ def test_a_present_claim_on_an_edition_not_on_hand_uses_its_latest_year(tmp_path
 def checks(parsed, country_observations, found_entities, manifest):
     """Published and secondary values only: recomputed ones are tested in test_recompute."""
     observations = pd.concat(
-        [build.combine_editions(parsed.values()).observations, country_observations],
+        [canonical.combine_editions(parsed.values()).observations, country_observations],
         ignore_index=True,
     )
     secondary = {s.edition for s in manifest.values() if s.secondary}

@@ -16,7 +16,7 @@ import yaml
 from click.testing import CliRunner
 
 from ictstats.sources.manifest import sha256_of
-from ictstats.warehouse.builds import OLDEST_DUCKDB_READER
+from ictstats.warehouse.write import OLDEST_DUCKDB_READER
 from pipelines.cli import main
 from tests.conftest import MANIFEST, isolated_env
 

@@ -15,7 +15,8 @@ import pytest
 
 from ictstats.errors import SourceError, ValidationError
 from ictstats.sources.manifest import KnownCopy, ResolvedSource, Source
-from ictstats.warehouse import builds as warehouse
+from ictstats.warehouse import editions as edition_rows
+from ictstats.warehouse import latest, write
 
 KEY = ["series", "entity", "sex", "area", "age", "year", "unit"]
 
@@ -52,7 +53,7 @@ def resolved(edition: str, publisher: str, layout: str, date: str) -> ResolvedSo
 def editions_frame(editions: dict, observations: pd.DataFrame) -> pd.DataFrame:
     rows = observations.groupby("edition").size().to_dict()
     items = {e: resolved(e, *spec) for e, spec in editions.items()}
-    return warehouse.editions_table(items, {}, rows)
+    return edition_rows.editions_table(items, {}, rows)
 
 
 def obs(edition: str, value: float, year: int = 2024, **key: str) -> dict:
@@ -91,9 +92,11 @@ ROWS = [
 def build(folder: Path, rows: list[dict], editions: dict = EDITIONS) -> Path:
     frame = observations(rows)
     tables = {"editions": editions_frame(editions, frame)}
-    parquet = warehouse.write_parquet_build(folder, frame, tables)
+    parquet = write.write_parquet_build(
+        folder, {**write.empty_tables(), **tables, "observations": frame}
+    )
     database = folder / "ictstats.duckdb"
-    warehouse.build_duckdb(parquet, database)
+    write.build_duckdb(parquet, database)
     return database
 
 
@@ -201,7 +204,7 @@ def _per_dataset_views(con: duckdb.DuckDBPyConnection) -> None:
         create view latest_observations as
         select * exclude (newest_first) from (
             select o.*, e.publisher, e.dataset, e.date as edition_date,
-                   row_number() over (partition by e.dataset, {warehouse.OBSERVATION_KEY_SQL}
+                   row_number() over (partition by e.dataset, {latest.OBSERVATION_KEY_SQL}
                                       order by e.date desc) as newest_first
             from observations o join editions e on e.id = o.edition)
         where newest_first = 1
@@ -218,9 +221,9 @@ def test_the_gate_in_the_duckdb_build_keeps_the_published_file(synthetic, tmp_pa
     database = tmp_path / "ictstats.duckdb"
     database.write_bytes(synthetic.read_bytes())
     before = database.read_bytes()
-    monkeypatch.setattr(warehouse, "_create_views", _per_dataset_views)
+    monkeypatch.setattr(write, "create_views", _per_dataset_views)
     with pytest.raises(ValidationError) as caught:
-        warehouse.build_duckdb(synthetic.parent / "parquet", database)
+        write.build_duckdb(synthetic.parent / "parquet", database)
     # per dataset, two keys repeat: WLD 2024 % (datasets itu_aggregates, wb_wdi and the
     # extract: 3 rows) and AAA 2019 (the two Feb 2022 ITU files: 2 rows)
     message = str(caught.value)

@@ -245,7 +245,7 @@ def test_latest_is_one_row_per_key_in_the_real_warehouse(built):
 
 
 def test_rebuild_from_parquet_alone(built, tmp_path):
-    from ictstats.warehouse.builds import build_duckdb
+    from ictstats.warehouse.write import build_duckdb
 
     settings, _ = built
     rebuilt = tmp_path / "rebuilt.duckdb"

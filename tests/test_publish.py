@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ictstats import build
 from ictstats.sources.manifest import ResolvedSource
-from ictstats.warehouse import builds as warehouse
+from ictstats.warehouse import builds, stage, write
 from ictstats.warehouse.locking import BuildLocked, project_lock
 from tests.test_latest import EDITIONS, ROWS, observations, resolved
 
@@ -35,8 +34,11 @@ def sources(folder: Path, rows: list[dict]) -> dict[str, ResolvedSource]:
     return items
 
 
-def publish(curated: Path, rows: list[dict], items: dict) -> build.WarehouseSummary:
-    return build.publish(curated, observations(rows), items, {}, {})
+def publish(curated: Path, rows: list[dict], items: dict) -> stage.WarehouseSummary:
+    # the tables stage.publish makes itself (observations, editions, code lists) are not passed
+    made = {"observations", "editions", "series", "units", "codes"}
+    others = {k: v for k, v in write.empty_tables().items() if k not in made}
+    return stage.publish(curated, observations(rows), items, {}, others)
 
 
 def files(curated: Path) -> dict[str, str]:
@@ -80,7 +82,7 @@ def test_gate_refuses_observations_from_other_bytes(project):
     curated, rows, items = project
     before = files(curated)
     rows[0]["source_sha256"] = "f" * 64
-    with pytest.raises(build.PublishError) as caught:
+    with pytest.raises(stage.PublishError) as caught:
         publish(curated, rows, items)
     message = str(caught.value)
     assert "publish gate" in message and "itu_agg_2024_11" in message and "ffffffffffff" in message
@@ -93,7 +95,7 @@ def test_gate_refuses_values_that_break_the_schema(project):
     curated, rows, items = project
     before = files(curated)
     rows[1]["value"] = 1e9  # WLD 2024 Internet use: 1e9 %
-    with pytest.raises(build.PublishError) as caught:
+    with pytest.raises(stage.PublishError) as caught:
         publish(curated, rows, items)
     assert "break the schema" in str(caught.value) and "1000000000" in str(caught.value)
     assert files(curated) == before
@@ -104,7 +106,7 @@ def test_a_full_disk_leaves_the_previous_build(project, monkeypatch, point):
     curated, rows, items = project
     before = files(curated)
     monkeypatch.setenv("ICTSTATS_DISK_FULL_AT", point)
-    with pytest.raises(build.PublishError) as caught:
+    with pytest.raises(stage.PublishError) as caught:
         publish(curated, rows, items)
     message = str(caught.value)
     assert "No space left on device" in message and "Nothing was published" in message
@@ -119,7 +121,7 @@ def test_leftovers_are_found_and_removed(tmp_path):
     raw.mkdir()
     (raw / ".incoming-abc").write_bytes(b"half")
     (raw / "kept.xlsx").write_bytes(b"whole")
-    removed = warehouse.remove_leftovers(curated, raw)
+    removed = builds.remove_leftovers(curated, raw)
     assert sorted(p.name for p in removed) == [".incoming-abc", ".staging-x"]
     assert [p.name for p in (curated / "builds").iterdir()] == ["20260101T000000-kept"]
     assert [p.name for p in raw.iterdir()] == ["kept.xlsx"]

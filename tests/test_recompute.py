@@ -7,11 +7,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from ictstats import build
 from ictstats.analysis import recompute
 from ictstats.analysis.revisions import revisions
+from ictstats.transform import canonical
 from ictstats.transform.entities import EntityError
-from ictstats.warehouse.builds import dataset_of
+from ictstats.warehouse.editions import dataset_of
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def recomputed(country_observations, dates, found_entities, references):
 
 @pytest.fixture(scope="module")
 def reconciliation(parsed, recomputed, dates):
-    published = build.combine_editions(parsed.values()).observations
+    published = canonical.combine_editions(parsed.values()).observations
     return recompute.reconciliation(published, recomputed, dates)
 
 
@@ -183,7 +183,7 @@ def test_reconciliation_names_what_pulls_a_miss(reconciliation):
 
 def test_revisions_hold_the_world_2005_example(parsed, country_observations, manifest):
     observations = pd.concat(
-        [build.combine_editions(parsed.values()).observations, country_observations]
+        [canonical.combine_editions(parsed.values()).observations, country_observations]
     )
     editions = pd.DataFrame(
         [

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ictstats import build
 from ictstats.errors import ValidationError
-from ictstats.transform import schemas
+from ictstats.transform import canonical, schemas
 
 
 @pytest.fixture(scope="module")
 def observations(parsed):
-    return build.combine_editions(parsed.values()).observations
+    return canonical.combine_editions(parsed.values()).observations
 
 
 def one_row(**changes) -> pd.DataFrame:
@@ -103,7 +102,7 @@ def test_totals_outside_female_male_range_by_hand():
 
 
 def test_nov2025_sids_ownership_publisher_error_is_a_warning(parsed, observations):
-    repeats = build.combine_editions(parsed.values()).sheet_repeats
+    repeats = canonical.combine_editions(parsed.values()).sheet_repeats
     found = schemas.totals_outside_breakdown(observations, repeats)
     sids = found.query(
         "edition == 'itu-agg-2025-11' and entity == 'SIDS' and series == 'mobile_phone_ownership'"

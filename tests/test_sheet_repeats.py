@@ -6,8 +6,7 @@ import json
 
 import pandas as pd
 
-from ictstats import build
-from ictstats.transform import sheet_repeats
+from ictstats.transform import canonical, sheet_repeats
 
 
 def repeat(entity: str, year: int, value: float, published: float, row: int) -> dict:
@@ -63,7 +62,7 @@ def test_no_disagreement_says_so():
 
 
 def test_real_editions_report_the_jan2022_coverage_disagreements(parsed):
-    repeats = build.combine_editions(parsed.values()).sheet_repeats
+    repeats = canonical.combine_editions(parsed.values()).sheet_repeats
     table = sheet_repeats.disagreements(repeats)
     assert table.groupby("edition").size().to_dict() == {
         "itu-agg-2022-01": 3,  # Africa and Europe 4G 2018; Developing Internet use 2020

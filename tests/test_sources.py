@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ictstats import build
 from ictstats.errors import SourceError
+from ictstats.extract import parse
 from ictstats.sources.manifest import (
     KnownCopy,
     add_source,
@@ -138,14 +138,14 @@ def test_a_source_registered_without_parser_is_verified_and_not_parsed(manifest,
     p2c = manifest["itu_p2c_headline_totals"]
     assert p2c.parse is False
     assert resolve(p2c, tmp_path, mirror, allow_download=False).origin == "mirror"
-    parsed = build.parsed_sources(manifest.values())
+    parsed = parse.parsed_sources(manifest.values())
     assert [s.id for s in parsed] == [s.id for s in manifest.values() if s.id != p2c.id]
 
 
 def test_a_layout_no_parser_reads_is_an_error_unless_parse_false(manifest):
     typo = dataclasses.replace(manifest["itu_p2c_headline_totals"], parse=True)
     with pytest.raises(SourceError) as caught:
-        build.parsed_sources([manifest["un_m49"], typo])
+        parse.parsed_sources([manifest["un_m49"], typo])
     message = str(caught.value)
     assert "'itu_p2c_headline_totals' has layout 'p2c_headline_totals_csv'" in message
     assert "which no parser reads" in message and "`parse: false`" in message

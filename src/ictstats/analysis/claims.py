@@ -170,7 +170,7 @@ NOT_ON_HAND_FIELDS = {"title", "date", "dataset", "latest_year", "note"}
 
 def editions_from_manifest(manifest: Mapping[str, Any]) -> dict[str, Edition]:
     """Every edition of the source manifest with its publication date and dataset."""
-    from ictstats.warehouse.builds import dataset_of
+    from ictstats.warehouse.editions import dataset_of
 
     return {
         s.edition: Edition(s.edition, s.edition_date, dataset_of(s.layout), s.title)

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-KEY = ["series", "entity", "sex", "area", "age", "year", "unit"]
+from ictstats.metadata import KEY
+
 SHARE_UNITS = frozenset({"percent", "per_100"})  # values in points; revisions bounded in points
 PAST_YEARS = 2  # a year at least this many years before the edition's year is closed
 PLAUSIBLE_REVISION = {"points": 10.0, "relative": 0.5}

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ictstats.analysis.aggregation import Imputation, aggregate, economy_values
 from ictstats.analysis.revisions import reconcile
+from ictstats.metadata import resource
 from ictstats.transform.entities import CODE_ALIASES, EXTRA_ECONOMIES, EntityError
 
 INCOME_GROUPS = {"L": "LIC", "LM": "LMC", "UM": "UMC", "H": "HIC"}
@@ -255,6 +256,11 @@ def population_by_economy(population: pd.DataFrame, economies: pd.DataFrame) -> 
     return frame[["entity", "year", "population"]].astype({"population": "float64"})
 
 
+# Shares are averaged, never counts: only values in percent are recomputed, and the result is in
+# percent too (the `unit` column of recomputed_aggregates).
+RECOMPUTED_UNIT = "percent"
+
+
 @dataclass(frozen=True)
 class Recomputed:
     """What recomputation produces: the aggregates, the economy values behind the headline
@@ -288,7 +294,7 @@ def recompute_all(
             (observations["edition"] == recipe.input_edition)
             & observations["series"].isin(recipe.series)
             & observations["entity"].isin(economy_codes)
-            & (observations["unit"] == "percent")
+            & (observations["unit"] == RECOMPUTED_UNIT)
         ][["series", "sex", "area", "age", "entity", "year", "value"]]
         dates = [edition_dates[e] for e in recipe.compare_with if e in edition_dates]
         if values.empty or not dates:
@@ -317,10 +323,13 @@ def recompute_all(
             )
         )
     if not aggregates:
-        empty = pd.DataFrame()
-        return Recomputed(empty, empty, empty)
+        return Recomputed(
+            pd.DataFrame(columns=resource("recomputed_aggregates").columns),
+            pd.DataFrame(columns=resource("recomputed_economy_values").columns),
+            pd.DataFrame(columns=["input_edition", "group", "membership_tag", "entity"]),
+        )
     return Recomputed(
-        _with_spread(pd.concat(aggregates, ignore_index=True)),
+        _with_spread(pd.concat(aggregates, ignore_index=True)).assign(unit=RECOMPUTED_UNIT),
         pd.concat(cells, ignore_index=True),
         pd.concat(memberships, ignore_index=True),
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-KEY = ["series", "entity", "sex", "area", "age", "year", "unit"]
+from ictstats.metadata import KEY
 
 
 def revisions(observations: pd.DataFrame, editions: pd.DataFrame) -> pd.DataFrame:

@@ -417,18 +417,18 @@ def add_source(
 def parse_with_layout(resolved: ResolvedSource) -> Any:
     """Parse a file with its layout's parser, as the build does (a LayoutError names the cell).
     An unknown layout stops with the known ones listed."""
-    from ictstats import build  # build imports this module
+    from ictstats.extract import parse
 
     source = resolved.source
-    known = build.ITU_AGGREGATE_LAYOUTS | set(build.OBSERVATION_PARSERS)
-    known |= set(build.REFERENCE_PARSERS)
+    known = parse.ITU_AGGREGATE_LAYOUTS | set(parse.OBSERVATION_PARSERS)
+    known |= set(parse.REFERENCE_PARSERS)
     if source.layout not in known:
         raise SourceError(
             f"--layout {source.layout!r}: no parser reads this layout. Known layouts: "
             f"{', '.join(sorted(known))}"
         )
-    if build.is_itu_aggregates(source):
-        return build.parse_edition(resolved)
-    if build.is_country_observations(source):
-        return build.parse_country_source(resolved)
-    return build.parse_reference(resolved)
+    if parse.is_itu_aggregates(source):
+        return parse.parse_edition(resolved)
+    if parse.is_country_observations(source):
+        return parse.parse_country_source(resolved)
+    return parse.parse_reference(resolved)

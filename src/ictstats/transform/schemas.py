@@ -20,33 +20,12 @@ from pandera.errors import SchemaErrors
 from tabulate import tabulate
 
 from ictstats.errors import ValidationError
-from ictstats.extract.itu_aggregates import KEY, load_vocabulary
-from ictstats.metadata import codes
+from ictstats.extract.itu_aggregates import load_vocabulary
+from ictstats.metadata import KEY, codes, resource
 
-OBSERVATION_KEY = ["edition", *KEY]
-OBSERVATION_COLUMNS = [
-    "edition",
-    "source_id",
-    "source_sha256",
-    "series",
-    "entity",
-    "sex",
-    "area",
-    "age",
-    "year",
-    "value",
-    "unit",
-    "obs_status",
-    "source_location",
-]
-
-
-def _entity_code(series: pd.Series) -> pd.Series:
-    return (
-        series.isin(codes.GROUP_CODES)
-        | series.str.fullmatch(codes.ISO3_PATTERN)
-        | series.str.fullmatch(codes.PUBLISHER_AGGREGATE_PATTERN)
-    )
+OBSERVATIONS_TABLE = resource("observations")
+OBSERVATION_KEY = list(OBSERVATIONS_TABLE.primary_key)
+OBSERVATION_COLUMNS = OBSERVATIONS_TABLE.columns
 
 
 @cache
@@ -89,30 +68,17 @@ def accepted_values_in_use(observations: pd.DataFrame) -> pd.DataFrame:
     ]
 
 
-OBSERVATIONS = pa.DataFrameSchema(
-    {
-        "edition": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9][a-z0-9-]*$")),
-        "source_id": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "source_sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$")),
-        "series": pa.Column(str, pa.Check.isin(sorted(codes.SERIES_IDS))),
-        "entity": pa.Column(
-            str, pa.Check(_entity_code, name="group code, ISO3 or WB_/OWID_ aggregate")
-        ),
-        "sex": pa.Column(str, pa.Check.isin(list(codes.SEX))),
-        "area": pa.Column(str, pa.Check.isin(list(codes.AREA))),
-        "age": pa.Column(str, pa.Check.isin(list(codes.AGE))),
-        "year": pa.Column("int64", pa.Check.in_range(1960, 2100)),
-        "value": pa.Column(float, pa.Check.ge(0), nullable=False),
-        "unit": pa.Column(str, pa.Check.isin(list(codes.UNITS))),
-        "obs_status": pa.Column(str, pa.Check.isin(list(codes.OBS_STATUS))),
-        "source_location": pa.Column(str, pa.Check.str_matches(r"^.+![A-Z]+[0-9]+$|^row [0-9]+")),
-    },
-    checks=[pa.Check(_within_unit_range, name="value within the plausible range of its unit")],
-    unique=OBSERVATION_KEY,
-    strict=True,
-    ordered=False,
-    name="observations",
+# Types, code lists, ranges, NOT NULL and the unique key come from the declaration; the one
+# rule it cannot express is row-wise: a value within the plausible range of its own unit.
+OBSERVATIONS = OBSERVATIONS_TABLE.pandera_schema(
+    checks=[pa.Check(_within_unit_range, name="value within the plausible range of its unit")]
 )
+
+
+def table_schema(name: str) -> pa.DataFrameSchema:
+    """The pandera schema of a warehouse table: its declaration, plus the observations' unit
+    range rule wherever observations are stored."""
+    return OBSERVATIONS if name == "observations" else resource(name).pandera_schema()
 
 
 def raw_layout_schema(layout: str) -> pa.DataFrameSchema:

@@ -17,9 +17,10 @@ from typing import Any
 
 import pandas as pd
 
+from ictstats import metadata
 from ictstats.transform import schemas
 
-KEY = ["edition", "series", "entity", "sex", "area", "age", "year", "unit"]
+KEY = ["edition", *metadata.KEY]
 COLUMNS = [
     *KEY,
     "source_location_published",
