@@ -14,7 +14,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from tabulate import tabulate
 
-from ictstats.analysis.claims import cited_text
+from ictstats.analysis.claims.comparators import cited_text
 from ictstats.crashpoints import crash_point
 
 TEMPLATES = Path(__file__).parent / "templates"
