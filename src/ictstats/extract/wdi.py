@@ -26,7 +26,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ictstats.errors import LayoutError
-from ictstats.extract.tables import OBSERVATION_FRAME_COLUMNS, file_label
+from ictstats.extract.tables import file_label, observation_frame
 from ictstats.extract.wb_conventions import (
     TOTAL,
     WB_CODE,
@@ -252,6 +252,20 @@ def _wide_row(
         stripped(cells[1]), file_name, None, f"row {number}, {layout.id_headers[1]}"
     )
     spec = _series_spec(number, cells, layout, file_name)
+    _check_unlabelled_cells(number, cells, years, layout, file_name)
+    if spec is None:
+        return []
+    return _observations(number, cells, code, spec, years, layout, file_name)
+
+
+def _check_unlabelled_cells(
+    number: int,
+    cells: list[str],
+    years: list[tuple[int, int, str]],
+    layout: WideCsvLayout,
+    file_name: str,
+) -> None:
+    """A value under an empty header belongs to no year: the line or the header is shifted."""
     year_cols = {col for col, _, _ in years}
     for col in range(len(layout.id_headers), len(cells)):
         if col not in year_cols and stripped(cells[col]):
@@ -261,8 +275,18 @@ def _wide_row(
                 f"row {number}, column {column_letter(col)}",
                 f"expected no value under an empty header, found {cells[col]!r}",
             )
-    if spec is None:
-        return []
+
+
+def _observations(
+    number: int,
+    cells: list[str],
+    code: str,
+    spec: SeriesSpec,
+    years: list[tuple[int, int, str]],
+    layout: WideCsvLayout,
+    file_name: str,
+) -> list[dict[str, Any]]:
+    """One observation per year cell that is not the missing marker; totals by default."""
     records = []
     for col, year, label in years:
         text = stripped(cells[col])
@@ -276,13 +300,9 @@ def _wide_row(
                 "entity_code": code,
                 "code_system": "wb",
                 "entity_name": stripped(cells[0]),
-                "sex": TOTAL,
-                "area": TOTAL,
-                "age": TOTAL,
                 "year": year,
                 "value": value,
                 "unit": spec.unit,
-                "obs_status": "A",
                 "source_location": where,
             }
         )
@@ -301,8 +321,8 @@ def _parse_wide_csv(path: PathLike, layout: WideCsvLayout, file_name: str) -> pd
         for line_number, cells in data
         for record in _wide_row(line_number, cells, header, years, layout, file_name)
     ]
-    frame = pd.DataFrame.from_records(records, columns=OBSERVATION_FRAME_COLUMNS)
-    return frame.astype({"year": "int64", "value": "float64"})
+    # sex, area and age total and obs_status 'A' come from the frame's defaults
+    return observation_frame(records)
 
 
 def parse_wb_databank_wide(path: PathLike, file_name: str | None = None) -> pd.DataFrame:
