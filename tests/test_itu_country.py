@@ -10,13 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ictstats.extract.itu_country import (
+from ictstats.extract.itu_coverage import parse_itu_datahub_coverage
+from ictstats.extract.itu_internet_by_sex_area import (
     BY_SEX_SHEET,
     parse_itu_country_by_sex_area,
-    parse_itu_country_internet,
-    parse_itu_datahub_coverage,
     parse_itu_in_scope_population,
 )
+from ictstats.extract.itu_internet_use import parse_itu_country_internet
 from ictstats.extract.tables import OBSERVATION_FRAME_COLUMNS
 from tests.drift_helpers import drifted_csv, drifted_xlsx, layout_error
 

@@ -14,13 +14,8 @@ import pandas as pd
 import pytest
 
 from ictstats.errors import LayoutError
-from ictstats.extract.itu_aggregates import (
-    LAYOUT_UNIT,
-    block_units,
-    load_vocabulary,
-    normalise_label,
-    parse_sheet,
-)
+from ictstats.extract.itu_aggregates import block_units, parse_sheet
+from ictstats.extract.itu_vocabulary import LAYOUT_UNIT, load_vocabulary, normalise_label
 from ictstats.extract.workbook import read_sheets
 
 SUBSCRIPTIONS = ["millions", "per_100"]

@@ -192,7 +192,7 @@ def test_formula_without_cached_value(drifted):
 def test_every_block_of_every_layout_declares_what_it_must_carry(parsed):
     """`required` covers each block of each sheet, and the real workbooks satisfy it (they
     parsed, in the `parsed` fixture, with the check on)."""
-    from ictstats.extract.itu_aggregates import load_vocabulary
+    from ictstats.extract.itu_vocabulary import load_vocabulary
 
     vocab = load_vocabulary()
     assert len(parsed) == 4

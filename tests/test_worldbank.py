@@ -17,15 +17,15 @@ import pandas as pd
 import pytest
 
 from ictstats.errors import LayoutError, ValidationError
+from ictstats.extract.income_groups import parse_wb_class
+from ictstats.extract.income_history import parse_wb_oghist
+from ictstats.extract.population import parse_datahub_population
 from ictstats.extract.tables import OBSERVATION_FRAME_COLUMNS as OBSERVATION_COLUMNS
-from ictstats.extract.worldbank import (
+from ictstats.extract.wdi import (
     WB_DATABANK,
     WB_DATABANK_SKIPPED_SERIES,
-    parse_datahub_population,
     parse_wb_bulk_csv,
-    parse_wb_class,
     parse_wb_databank_wide,
-    parse_wb_oghist,
     wb_bulk_last_updated,
 )
 

@@ -1,10 +1,11 @@
 """The observation frame every country-level parser returns, and the helpers those parsers share.
 
 Where it sits: sources (verified file) -> **parse** -> validate -> warehouse. The parsers in
-`itu_country`, `un_data`, `datahub` and `owid` each describe one publisher layout in tables; this
-module holds what they have in common: reading a CSV with its physical line numbers, turning a
-cell into a number or a year (or a LayoutError naming the cell), building the frame and building
-its pandera schema.
+`itu_internet_use`, `itu_internet_by_sex_area`, `itu_coverage`, `un_data`, `datahub` and `owid`
+each describe one publisher layout in tables; this module holds what they have in common: reading
+a CSV with its physical line numbers, turning a cell into a number or a year (or a LayoutError
+naming the cell), building the frame and building its pandera schema. The World Bank parsers
+build their frame here too but read their cells with `wb_conventions`.
 
 Country-level values keep the code system the publisher used (`code_system`: 'iso3', 'm49',
 'owid' or 'name'); mapping them onto the warehouse's `entity` is a later step.
