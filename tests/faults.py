@@ -958,7 +958,7 @@ class _Block:
 @cache
 def _first_block(layout: str, path: str) -> _Block:
     """The first block of the layout's first sheet, from the parse and the grid."""
-    from ictstats.extract.itu_aggregates import load_vocabulary
+    from ictstats.extract.itu_vocabulary import load_vocabulary
 
     sheet = next(iter(load_vocabulary().layout(layout)["sheets"]))
     obs = _good_parse(layout, path)
@@ -1102,7 +1102,7 @@ def _is_year(value: Any) -> bool:
 def _na_first_column_year_row(path: Path, sheet: str) -> tuple[int, int, int]:
     """(1-based row, first and last column of its first run) of the first year row whose block
     has 'N/A' in every entity row of its first year column (the 5G/LTE blocks' 2005)."""
-    from ictstats.extract.itu_aggregates import load_vocabulary, normalise_label
+    from ictstats.extract.itu_vocabulary import load_vocabulary, normalise_label
 
     entities = load_vocabulary().entity_labels
     grid = _grid(path, sheet)
@@ -1125,7 +1125,7 @@ def _na_first_column_year_row(path: Path, sheet: str) -> tuple[int, int, int]:
 
 def _itu_meaning_faults(layout: str, sid: str, path: Path) -> list[Fault]:
     """Issue 11 item 5: edits that keep every label valid and change what the values mean."""
-    from ictstats.extract.itu_aggregates import ALLOWED_UNITS, LAYOUT_UNIT
+    from ictstats.extract.itu_vocabulary import ALLOWED_UNITS, LAYOUT_UNIT
 
     obs = _good_parse(layout, str(path))
     sheet = str(obs["sheet"].iloc[0])
@@ -1185,7 +1185,7 @@ def _itu_meaning_faults(layout: str, sid: str, path: Path) -> list[Fault]:
 
 
 def load_vocabulary_sheets(layout: str) -> list[str]:
-    from ictstats.extract.itu_aggregates import load_vocabulary
+    from ictstats.extract.itu_vocabulary import load_vocabulary
 
     return list(load_vocabulary().layout(layout)["sheets"])
 

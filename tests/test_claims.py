@@ -26,7 +26,7 @@ from ictstats.analysis.claims import (
     Edition,
     Register,
 )
-from ictstats.extract.itu_aggregates import load_vocabulary, normalise_label
+from ictstats.extract.itu_vocabulary import load_vocabulary, normalise_label
 from ictstats.sources.manifest import add_source
 from ictstats.transform import canonical
 from tests.conftest import ROOT

@@ -25,34 +25,9 @@ import pandas as pd
 
 from ictstats.errors import LayoutError
 from ictstats.extract.itu_blocks import SheetParser
-
-# The vocabulary's names stay importable from here for the modules that import them from here
-# (transform.schemas, itu_extract, tests); new code imports them from itu_vocabulary.
-from ictstats.extract.itu_vocabulary import (
-    ALLOWED_UNITS,
-    LAYOUT_UNIT,
-    Vocabulary,
-    layout_names,
-    load_vocabulary,
-    normalise_label,
-)
+from ictstats.extract.itu_vocabulary import LAYOUT_UNIT, load_vocabulary
 from ictstats.extract.workbook import Grid, read_sheets
-
-__all__ = [
-    "ALLOWED_UNITS",
-    "KEY",
-    "LAYOUT_UNIT",
-    "ParsedWorkbook",
-    "Vocabulary",
-    "block_units",
-    "layout_names",
-    "load_vocabulary",
-    "normalise_label",
-    "parse_itu_aggregates",
-    "parse_sheet",
-]
-
-KEY = ["series", "entity", "sex", "area", "age", "year", "unit"]
+from ictstats.metadata import KEY
 
 
 @dataclass

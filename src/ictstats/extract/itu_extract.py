@@ -18,7 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ictstats.errors import LayoutError
-from ictstats.extract.itu_aggregates import load_vocabulary, normalise_label
+from ictstats.extract.itu_vocabulary import load_vocabulary, normalise_label
 from ictstats.transform.schemas import validate
 
 HEADER = ["country", "year", "internet_usage_percent"]

@@ -14,8 +14,21 @@ from typing import Any
 import pandas as pd
 
 from ictstats.errors import SourceError
-from ictstats.extract import datahub, itu_country, itu_extract, owid, un_data, worldbank
-from ictstats.extract.itu_aggregates import ParsedWorkbook, layout_names, parse_itu_aggregates
+from ictstats.extract import (
+    datahub,
+    income_groups,
+    income_history,
+    itu_coverage,
+    itu_extract,
+    itu_internet_by_sex_area,
+    itu_internet_use,
+    owid,
+    population,
+    un_data,
+    wdi,
+)
+from ictstats.extract.itu_aggregates import ParsedWorkbook, parse_itu_aggregates
+from ictstats.extract.itu_vocabulary import layout_names
 from ictstats.sources.manifest import ResolvedSource, Source
 from ictstats.transform import schemas
 
@@ -39,12 +52,12 @@ def parse_edition(resolved: ResolvedSource) -> ParsedWorkbook:
 
 
 OBSERVATION_PARSERS: dict[str, Callable[[Path, str], pd.DataFrame]] = {
-    "itu_country_wide_value_notes_source": itu_country.parse_itu_country_internet,
-    "itu_country_by_sex_area_text": itu_country.parse_itu_country_by_sex_area,
-    "itu_datahub_long": itu_country.parse_itu_datahub_coverage,
+    "itu_country_wide_value_notes_source": itu_internet_use.parse_itu_country_internet,
+    "itu_country_by_sex_area_text": itu_internet_by_sex_area.parse_itu_country_by_sex_area,
+    "itu_datahub_long": itu_coverage.parse_itu_datahub_coverage,
     "un_sdg_export": un_data.parse_un_sdg_mobile_ownership,
-    "wb_databank_wide": worldbank.parse_wb_databank_wide,
-    "wb_bulk_csv": worldbank.parse_wb_bulk_csv,
+    "wb_databank_wide": wdi.parse_wb_databank_wide,
+    "wb_bulk_csv": wdi.parse_wb_bulk_csv,
     "owid_grapher_csv": owid.parse_owid_grapher,
     "third_party_urban_rural_extract": itu_extract.parse_nov2025_urban_rural_extract,
 }
@@ -53,9 +66,9 @@ OBSERVATION_PARSERS: dict[str, Callable[[Path, str], pd.DataFrame]] = {
 REFERENCE_PARSERS: dict[str, Callable[[Path, str], Any]] = {
     "un_m49_csv": un_data.parse_un_m49,
     "datahub_country_codes": datahub.parse_datahub_country_codes,
-    "wb_class": worldbank.parse_wb_class,
-    "wb_oghist": worldbank.parse_wb_oghist,
-    "datahub_population_long": worldbank.parse_datahub_population,
+    "wb_class": income_groups.parse_wb_class,
+    "wb_oghist": income_history.parse_wb_oghist,
+    "datahub_population_long": population.parse_datahub_population,
 }
 
 

@@ -20,7 +20,7 @@ from pandera.errors import SchemaErrors
 from tabulate import tabulate
 
 from ictstats.errors import ValidationError
-from ictstats.extract.itu_aggregates import load_vocabulary
+from ictstats.extract.itu_vocabulary import load_vocabulary
 from ictstats.metadata import KEY, codes, resource
 
 OBSERVATIONS_TABLE = resource("observations")
