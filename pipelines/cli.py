@@ -71,7 +71,9 @@ def run(select: tuple[str, ...], force: bool, no_wait: bool) -> None:
             return
         click.echo(f"rebuilding: {reason}")
     try:
-        from pipelines.run import materialize_all, watch  # Dagster is imported only for a run
+        # Dagster is imported only for a run
+        from pipelines.run import materialize_all
+        from pipelines.terminal import watch
 
         with watch() as seen:
             ok = materialize_all(settings.root, list(select) or None, wait=not no_wait)

@@ -7,10 +7,10 @@ in the raw copy, registers its real SHA-256 in a temporary copy of the manifest 
 reaches the parser, not the checksum gate; not for `checksum_mismatch` and `missing_file`), runs
 the full Dagster job in process and requires:
 
-1. the run stopped before the warehouse: it failed, and `out_ictstats__warehouse` did not
+1. the run stopped before the warehouse: it failed, and `warehouse` did not
    materialize (a failed blocking check counts as a stop);
 2. ONE clear message ON THE TERMINAL (the progress text `ictstats run` prints, captured with
-   `pipelines.run.terminal_text`; never Dagster's event log, which a user does not see): the
+   `pipelines.terminal.terminal_text`; never Dagster's event log, which a user does not see): the
    failed step's error (one of ictstats' own errors, not an unexpected Python exception) or
    the failed blocking check's report, naming the file (file name or manifest id), a location
    (sheet/cell or ``row N`` for content faults, the sheet for sheet faults, the path for file
@@ -197,7 +197,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "data" / "sources.yaml"
 DEFAULT_MIRROR = ROOT.parent / "shared" / "data"
 UNREACHABLE_URL = "https://127.0.0.1:9/x"
-WAREHOUSE_STEP = "out_ictstats__warehouse"
+WAREHOUSE_STEP = "warehouse"
 OUR_ERRORS = {"LayoutError", "SourceError", "ValidationError", "EntityError", "IctstatsError"}
 
 os.environ.setdefault("ICTSTATS_HOME", str(ROOT))  # pipelines.definitions loads it on import
@@ -2056,7 +2056,7 @@ def run_fault(fault: Fault, good: Good, keep: bool = False) -> Outcome:
         return Outcome(
             fault.id, fault.layout, fault.name, fault.how, "ERROR", False, f"generator: {exc}"
         )
-    from pipelines.run import terminal_text
+    from pipelines.terminal import terminal_text
 
     with _patched(patches), terminal_text() as screen:
         result = run_pipeline(settings)

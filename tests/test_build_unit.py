@@ -113,9 +113,7 @@ def test_select_cannot_publish_what_failed_its_blocking_check(project, tmp_path)
     full = ictstats(project, "run", "--force", ICTSTATS_MANIFEST=manifest)
     assert full.returncode != 0
     assert "check observations_schema: FAILED (blocking)" in full.stderr
-    selected = ictstats(
-        project, "run", "--select", "out_ictstats__warehouse", ICTSTATS_MANIFEST=manifest
-    )
+    selected = ictstats(project, "run", "--select", "warehouse", ICTSTATS_MANIFEST=manifest)
     assert selected.returncode != 0, selected.stderr[-3000:]
     assert (
         "check observations_schema: FAILED (blocking)" in selected.stderr

@@ -531,7 +531,7 @@ def test_a_new_edition_gains_claim_rows_without_code_change(isolated_settings, m
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
     assert result.success
-    checks = result.output_for_node("out_ictstats__claim_checks")
+    checks = result.output_for_node("claim_checks")
     new = checks[checks["edition"] == "itu-agg-2026-11"]
     assert len(new) > 0
     c4 = new[new["claim"] == "C4"].iloc[0]

@@ -110,7 +110,7 @@ def test_select_takes_a_group_and_lists_the_names_on_a_typo(tmp_path, mirror):
     assert "Traceback" not in typo.stderr
     assert "unknown asset or group name(s) 'source'" in typo.stderr
     assert re.search(r"^  sources: raw_datahub_country_codes, ", typo.stderr, re.M)
-    assert re.search(r"^  warehouse: .*\bout_ictstats__warehouse\b", typo.stderr, re.M)
+    assert re.search(r"^  publish: .*\bwarehouse\b", typo.stderr, re.M)
     # the group runs its 19 source steps and nothing else
     group = ictstats(["run", "--select", "sources"], env)
     assert group.returncode == 0, group.stderr[-3000:]

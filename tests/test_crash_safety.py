@@ -105,7 +105,7 @@ def test_killed_during_materialization_before_any_warehouse(env):
         text=True,
     )
     for line in child.stderr:  # progress lines; kill once the country data is being built
-        if "core_country__observations" in line or "core_entities" in line:
+        if "entity_tables" in line or "observation_tables" in line:
             child.send_signal(signal.SIGKILL)
             break
     child.wait(timeout=60)

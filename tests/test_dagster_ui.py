@@ -59,19 +59,16 @@ def test_webserver_shows_asset_lineage(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
     by_name = {n["assetKey"]["path"][0]: n for n in nodes["assetNodes"]}
-    assert len(by_name) == 19 + 18 + 12  # with out_ictstats__publish and __edition_changes
+    assert len(by_name) == 19 + 18 + 16  # sources, parsed, then one asset per table and step
     assert {n["groupName"] for n in by_name.values()} == {
         "sources",
         "parsed",
-        "entities",
-        "validated",
-        "derived",
-        "claims",
-        "warehouse",
-        "charts",
+        "transform",
+        "analysis",
+        "publish",
     }
     parsed = by_name["parsed_itu_agg_2025_11"]["dependencyKeys"]
     assert parsed == [{"path": ["raw_itu_aggregates_nov2025"]}]
-    warehouse_inputs = {d["path"][0] for d in by_name["out_ictstats__warehouse"]["dependencyKeys"]}
-    assert "core_itu__aggregate_observations" in warehouse_inputs
-    assert "out_ictstats__aggregate_reconciliation" in warehouse_inputs
+    warehouse_inputs = {d["path"][0] for d in by_name["warehouse"]["dependencyKeys"]}
+    assert "observations" in warehouse_inputs
+    assert "aggregate_reconciliation" in warehouse_inputs

@@ -72,6 +72,8 @@ def _display(frame: pd.DataFrame) -> list[dict]:
                 f"({_date(row.get('judged_on_date', row.get('relied_on_date')))})",
                 "document_text": f"{row['document']} (adopted {_date(row.get('adopted'))})",
                 "edition_date_text": _date(row.get("edition_date")),
+                # a row with nothing to add shows nothing (it showed "nan" before)
+                "detail_text": "" if pd.isna(row.get("detail")) else row["detail"],
             }
         )
     return records

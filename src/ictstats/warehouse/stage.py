@@ -102,28 +102,24 @@ def publish_gate(observations: pd.DataFrame, resolved: Mapping[str, ResolvedSour
 
 
 def stage_warehouse(
-    staging: Path,
-    observations: pd.DataFrame,
-    resolved: Mapping[str, ResolvedSource],
-    version_notes: Mapping[str, list[str]],
-    tables: Mapping[str, pd.DataFrame],
+    staging: Path, tables: Mapping[str, pd.DataFrame], resolved: Mapping[str, ResolvedSource]
 ) -> WarehouseSummary:
     """Write Parquet (the stored truth) and the DuckDB file built from it into a staged build.
 
-    `tables`: every table besides `observations`, the code lists and `editions`. Nothing is
-    visible to readers until `builds.promote`.
+    `tables`: every declared table but the code lists (`series`, `units`, `codes`, made here);
+    `resolved`: every source of the manifest, for the publish gate. Nothing is visible to
+    readers until `builds.promote`.
     """
+    observations = tables["observations"]
     with writing_build(staging, "the warehouse"):
         publish_gate(observations, resolved)
-        rows = observations.groupby("edition").size().to_dict()
-        every = dict(write.dimension_tables())
-        every["editions"] = editions_table(resolved, version_notes, rows)
-        every.update(tables)
+        every = {**write.dimension_tables(), **tables}
     with writing_build(staging, "the Parquet files"):
-        parquet = write.write_parquet_build(staging, {**every, "observations": observations})
+        parquet = write.write_parquet_build(staging, every)
     database = staging / "ictstats.duckdb"
     with writing_build(staging, "the DuckDB file"):
         write.build_duckdb(parquet, database)
+    rows = observations.groupby("edition").size()
     return WarehouseSummary(database, parquet, {str(k): int(v) for k, v in rows.items()})
 
 
@@ -134,8 +130,13 @@ def publish(
     version_notes: Mapping[str, list[str]],
     tables: Mapping[str, pd.DataFrame],
 ) -> WarehouseSummary:
-    """Stage and promote a build with Parquet and DuckDB only (no reports or charts)."""
+    """Stage and promote a build with Parquet and DuckDB only (no reports or charts).
+
+    `tables`: every declared table but observations, editions and the code lists."""
+    rows = observations.groupby("edition").size().to_dict()
+    editions = editions_table(resolved, version_notes, rows)
+    every = {**tables, "observations": observations, "editions": editions}
     staging = builds.start_build(curated_dir)
-    summary = stage_warehouse(staging, observations, resolved, version_notes, tables)
+    summary = stage_warehouse(staging, every, resolved)
     build = builds.promote(curated_dir, staging)
     return WarehouseSummary(build / "ictstats.duckdb", build / "parquet", summary.rows_by_edition)
