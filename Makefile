@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)
 export ICTSTATS_DAGSTER_STORAGE ?= $(CURDIR)/.dagster
 
-.PHONY: setup run test lint format dev contract bench faults clean
+.PHONY: setup run test lint format dev contract bench faults clean dictionary
 
 # The oldest DuckDB the README says opens the warehouse (ictstats.warehouse.builds.OLDEST_DUCKDB_READER;
 # keep equal), in its own folder beside the venv's packages: tests/test_cli.py runs it.
@@ -62,3 +62,7 @@ faults: setup
 
 clean:
 	rm -rf data/curated/* data/raw/* .dagster
+
+# docs/data-dictionary.md from the declarations in src/ictstats/metadata/ (a unit test checks it)
+dictionary: setup
+	$(BIN)/python -m ictstats.metadata.dictionary > docs/data-dictionary.md

@@ -16,7 +16,7 @@ from tabulate import tabulate
 
 from ictstats.errors import IctstatsError
 from ictstats.settings import Settings
-from ictstats.sources.manifest import add_source, load_manifest, resolve, sha256_of, verify
+from ictstats.sources.manifest import load_manifest, resolve, sha256_of, verify
 
 # the Dagster location is code a build depends on: a change to it rebuilds (see fingerprint)
 PIPELINE_CODE = (Path(__file__).parent,)
@@ -206,6 +206,8 @@ def sources_add(
     The file is parsed with its layout first; a file that does not parse, bytes already
     listed, a non-https URL or a label that is not a plain name are refused."""
     settings = Settings.from_env()
+    from ictstats.sources.register import add_source  # imports the parsers: only here
+
     added = add_source(
         settings.manifest,
         settings.raw_dir,

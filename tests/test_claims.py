@@ -27,7 +27,7 @@ from ictstats.analysis.claims import (
     Register,
 )
 from ictstats.extract.itu_vocabulary import load_vocabulary, normalise_label
-from ictstats.sources.manifest import add_source
+from ictstats.sources.register import add_source
 from ictstats.transform import canonical
 from tests.conftest import ROOT
 

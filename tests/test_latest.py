@@ -89,9 +89,15 @@ ROWS = [
 ]
 
 
+def entities(frame: pd.DataFrame) -> pd.DataFrame:
+    """The entities the synthetic observations name (the warehouse checks its foreign keys)."""
+    codes = sorted(frame["entity"].unique())
+    return pd.DataFrame({"code": codes, "name": codes, "kind": "economy"})
+
+
 def build(folder: Path, rows: list[dict], editions: dict = EDITIONS) -> Path:
     frame = observations(rows)
-    tables = {"editions": editions_frame(editions, frame)}
+    tables = {"editions": editions_frame(editions, frame), "entities": entities(frame)}
     parquet = write.write_parquet_build(
         folder, {**write.empty_tables(), **tables, "observations": frame}
     )

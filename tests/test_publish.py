@@ -15,7 +15,7 @@ import pytest
 from ictstats.sources.manifest import ResolvedSource
 from ictstats.warehouse import builds, stage, write
 from ictstats.warehouse.locking import BuildLocked, project_lock
-from tests.test_latest import EDITIONS, ROWS, observations, resolved
+from tests.test_latest import EDITIONS, ROWS, entities, observations, resolved
 
 
 def sources(folder: Path, rows: list[dict]) -> dict[str, ResolvedSource]:
@@ -38,7 +38,8 @@ def publish(curated: Path, rows: list[dict], items: dict) -> stage.WarehouseSumm
     # the tables stage.publish makes itself (observations, editions, code lists) are not passed
     made = {"observations", "editions", "series", "units", "codes"}
     others = {k: v for k, v in write.empty_tables().items() if k not in made}
-    return stage.publish(curated, observations(rows), items, {}, others)
+    frame = observations(rows)
+    return stage.publish(curated, frame, items, {}, others | {"entities": entities(frame)})
 
 
 def files(curated: Path) -> dict[str, str]:

@@ -12,7 +12,8 @@ import pytest
 from ictstats.analysis import claims
 from ictstats.analysis.claims import ClaimsError, Edition
 from ictstats.errors import LayoutError, SourceError
-from ictstats.sources.manifest import add_source, load_manifest
+from ictstats.sources.manifest import load_manifest
+from ictstats.sources.register import add_source
 from tests.conftest import MANIFEST
 
 TWO_SOURCES = """\

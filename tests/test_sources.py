@@ -14,12 +14,12 @@ from ictstats.errors import SourceError
 from ictstats.extract import parse
 from ictstats.sources.manifest import (
     KnownCopy,
-    add_source,
     load_manifest,
     resolve,
     sha256_of,
     verify,
 )
+from ictstats.sources.register import add_source
 
 
 def test_manifest_lists_every_mirror_file_once(manifest, mirror):

@@ -119,3 +119,21 @@ def parsed_sources(sources: Iterable[Source], manifest_name: str = "sources.yaml
             "reading it."
         )
     return [s for s in sources if s.parse]
+
+
+def parse_with_layout(resolved: ResolvedSource) -> Any:
+    """Parse a file with its layout's parser, as the build does (a LayoutError names the cell).
+    An unknown layout stops with the known ones listed."""
+    source = resolved.source
+    known = ITU_AGGREGATE_LAYOUTS | set(OBSERVATION_PARSERS)
+    known |= set(REFERENCE_PARSERS)
+    if source.layout not in known:
+        raise SourceError(
+            f"--layout {source.layout!r}: no parser reads this layout. Known layouts: "
+            f"{', '.join(sorted(known))}"
+        )
+    if is_itu_aggregates(source):
+        return parse_edition(resolved)
+    if is_country_observations(source):
+        return parse_country_source(resolved)
+    return parse_reference(resolved)

@@ -106,8 +106,9 @@ FIELDS: dict[str, dict] = {
     },
     "source_location": {
         "type": "string",
-        "description": "Where in the file: `<sheet>!<cell>` for a workbook, `row <n>` for a "
-        "CSV (1-based, header = row 1).",
+        "description": "Where in the file: `<sheet>!<cell>` for a workbook; `row <n>` for a "
+        "CSV (1-based, header = row 1), followed by the column where a row holds several values "
+        "(`row 267, 2005`).",
     },
     "publisher": {"type": "string", "description": "Organisation that published the edition."},
     "dataset": {

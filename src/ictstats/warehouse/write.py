@@ -137,7 +137,7 @@ def build_duckdb(parquet_dir: Path, database: Path) -> None:
             _load_tables(con, parquet_dir)
             create_views(con)
             check_latest_views(con)  # blocking: the old file stays if this fails
-            check_primary_keys(con)  # likewise
+            check_keys(con)  # likewise
             _comment(con)
             crash_point("duckdb-writing")
             con.execute("checkpoint warehouse")
@@ -168,8 +168,21 @@ def _load_tables(con: duckdb.DuckDBPyConnection, parquet_dir: Path) -> None:
         con.execute(f"insert into {table.name} ({columns}) select {columns} from {source}{order}")
 
 
-def check_primary_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Stop unless every table holds one row per declared primary key; name the first keys."""
+def check_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Stop unless every table holds one row per declared primary key and every declared
+    foreign key finds its row; name the first offending keys."""
+    found = _duplicate_keys(con) + _dangling_references(con)
+    if found:
+        raise ValidationError(
+            "a warehouse table breaks its declared keys (nothing was published; the previous "
+            "warehouse stays)",
+            "\n\n".join(found) + "\nThe step that made the table is at fault, or its declared "
+            "key (ictstats/metadata/resources.py) is wrong.",
+            len(found),
+        )
+
+
+def _duplicate_keys(con: duckdb.DuckDBPyConnection) -> list[str]:
     found = []
     for table in tables():
         key = ", ".join(f'"{c}"' for c in table.primary_key)
@@ -179,15 +192,26 @@ def check_primary_keys(con: duckdb.DuckDBPyConnection) -> None:
         ).df()
         if len(rows):
             listing = rows.rename(columns={"rows_": "rows"}).to_markdown(index=False)
-            found.append(f"table {table.name}, primary key ({key}):\n{listing}")
-    if found:
-        raise ValidationError(
-            "a warehouse table repeats its primary key (nothing was published; the previous "
-            "warehouse stays)",
-            "\n\n".join(found) + "\nThe step that made the table is at fault, or its declared "
-            "key (ictstats/metadata/resources.py) is wrong.",
-            len(found),
-        )
+            found.append(f"table {table.name}, primary key ({key}) repeated:\n{listing}")
+    return found
+
+
+def _dangling_references(con: duckdb.DuckDBPyConnection) -> list[str]:
+    found = []
+    for table in tables():
+        for fk in table.foreign_keys:
+            (column,), ref = fk["fields"], fk["reference"]
+            (target,) = ref["fields"]
+            missing = con.execute(
+                f"select distinct {column} from {table.name} where {column} not in "
+                f"(select {target} from {ref['resource']}) order by 1 limit {_SHOWN}"
+            ).fetchall()
+            if missing:
+                values = ", ".join(repr(v) for (v,) in missing)
+                found.append(
+                    f"table {table.name}: {column} not in {ref['resource']}.{target}: {values}"
+                )
+    return found
 
 
 def _comment(con: duckdb.DuckDBPyConnection) -> None:
