@@ -10,7 +10,8 @@ Prints one table and writes it to bench/results.json. Every target is marked `me
 2. no-change rebuild: the same command again on the same folders;
    readers during a full run: `ictstats run --force` on those folders while a reader opens the
    warehouse read-only every 50 ms (connect, four counts, close): p50/p95/max latency of a read,
-   the figure tests/test_concurrent_readers.py no longer asserts (it measures the machine);
+   the figure tests/integration/test_concurrent_readers.py no longer asserts (it measures the
+   machine);
 3. Excel: openpyxl vs python-calamine on the four ITU aggregates workbooks (bench/excel.py);
 4. `ictstats.analysis.aggregation.aggregate` on synthetic panels of 10^5..10^8 observations
    (bench/panel.py), with the headline imputation (interpolate, carry forward with peer

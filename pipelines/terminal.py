@@ -3,7 +3,7 @@
 What the terminal shows is what the user has to act on: a failed step prints the ictstats error
 it raised (file, sheet/cell or row, rule, what to do) without Dagster's wrapper or a traceback;
 a failed blocking check prints its report; a warning check prints its count and first rows. The
-fault corpus (tests/faults.py) reads this same text, so what it judges is what a user sees.
+fault corpus (tests/faults/corpus.py) reads this same text, so what it judges is what a user sees.
 """
 
 import contextlib

@@ -259,7 +259,7 @@ def test_add_registers_a_file_that_parses(project, tmp_path, mirror, manifest):
 def test_run_stops_at_start_up_on_a_manifest_error(tmp_path, mirror):
     """Two sources with one edition label once gave a Dagster traceback after the build began."""
     from tests.conftest import isolated_env
-    from tests.test_cli import ictstats
+    from tests.integration.test_cli import ictstats
 
     text = MANIFEST.read_text("utf-8")
     assert text.count("edition: itu-agg-2024-11\n") == 1
@@ -279,7 +279,7 @@ def test_run_stops_at_start_up_on_a_manifest_error(tmp_path, mirror):
 
 def test_sources_add_refuses_on_the_terminal(tmp_path, mirror, manifest):
     from tests.conftest import isolated_env
-    from tests.test_cli import ictstats
+    from tests.integration.test_cli import ictstats
 
     target = tmp_path / "sources.yaml"
     target.write_text(MANIFEST.read_text("utf-8"), "utf-8")

@@ -1,6 +1,6 @@
 """The library's build unit on small synthetic builds (fast): promote, the publish gate, a full
 disk, leftovers and the project lock. The same properties through `ictstats run` are in
-tests/test_build_unit.py."""
+tests/integration/test_build_unit.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from ictstats.sources.manifest import ResolvedSource
 from ictstats.warehouse import builds, stage, write
 from ictstats.warehouse.locking import BuildLocked, project_lock
-from tests.test_latest import EDITIONS, ROWS, entities, observations, resolved
+from tests.unit.warehouse.test_latest import EDITIONS, ROWS, entities, observations, resolved
 
 
 def sources(folder: Path, rows: list[dict]) -> dict[str, ResolvedSource]:

@@ -12,7 +12,7 @@ from ictstats.extract.datahub import parse_datahub_country_codes
 from ictstats.extract.owid import OWID_SERIES, parse_owid_grapher
 from ictstats.extract.tables import OBSERVATION_FRAME_COLUMNS
 from ictstats.extract.un_data import parse_un_m49, parse_un_sdg_mobile_ownership
-from tests.drift_helpers import drifted_csv, layout_error
+from tests.integration.drift_helpers import drifted_csv, layout_error
 
 SDG_OVER_100 = {  # source_location -> value; see test_sdg_values_above_100_percent_are_refused
     "row 125, Value": 112.9233,  # Costa Rica 2016 MALE

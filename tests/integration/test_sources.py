@@ -152,7 +152,7 @@ def test_a_layout_no_parser_reads_is_an_error_unless_parse_false(manifest):
 
 
 def test_parse_must_be_a_boolean(tmp_path):
-    entries = yaml.safe_load((Path(__file__).parents[1] / "data" / "sources.yaml").read_text())
+    entries = yaml.safe_load((Path(__file__).parents[2] / "data" / "sources.yaml").read_text())
     entry = next(e for e in entries["sources"] if e["id"] == "itu_p2c_headline_totals")
     manifest = tmp_path / "sources.yaml"
     manifest.write_text(yaml.safe_dump({"sources": [entry | {"parse": "no"}]}))

@@ -99,7 +99,8 @@ def build(folder: Path, rows: list[dict], editions: dict = EDITIONS) -> Path:
     frame = observations(rows)
     tables = {"editions": editions_frame(editions, frame), "entities": entities(frame)}
     parquet = write.write_parquet_build(
-        folder, {**write.empty_tables(), **tables, "observations": frame}
+        folder,
+        {**write.empty_tables(), **write.dimension_tables(), **tables, "observations": frame},
     )
     database = folder / "ictstats.duckdb"
     write.build_duckdb(parquet, database)

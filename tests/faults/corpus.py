@@ -136,7 +136,8 @@ Why some do not apply, and how a few are made:
 * percent_over_100 / negative_value: OGHIST, CLASS, M49 and country codes hold codes, not
   numbers.
 * A whole block moved with its labels is not a fault: blocks are found by label
-  (tests/test_layout_drift.py). shifted_row/shifted_column move values away from their labels:
+  (tests/integration/test_layout_drift.py). shifted_row/shifted_column move values away from
+  their labels:
   a block's values one row down (spilling below the block or table), one row's values one
   column right (CSV: a value column one record down with the last value spilling onto a new
   record; an empty field at the start of a record).
@@ -193,7 +194,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "data" / "sources.yaml"
 DEFAULT_MIRROR = ROOT.parent / "shared" / "data"
 UNREACHABLE_URL = "https://127.0.0.1:9/x"
@@ -1791,8 +1792,8 @@ def _settings(manifest: Path, raw: Path, curated: Path, mirror: Path):
 
 @contextlib.contextmanager
 def silenced():
-    """No Dagster console output while it lasts and no crash points (tests/test_crash_safety.py
-    sets ICTSTATS_CRASH_AT for its own runs).
+    """No Dagster console output while it lasts and no crash points
+    (tests/integration/test_crash_safety.py sets ICTSTATS_CRASH_AT for its own runs).
 
     The job's only logger, progress, writes to stderr through the handler it adds when it has
     none; a NullHandler in its place keeps it quiet. (`Logger.disabled` would not hold: Dagster's

@@ -15,7 +15,7 @@ from ictstats.metadata.resources import RESOURCES
 from ictstats.metadata.schema import TYPES, identifier_ok
 from ictstats.transform import schemas
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_the_data_dictionary_in_the_repository_is_current():

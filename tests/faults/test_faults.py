@@ -1,4 +1,4 @@
-"""A CI-sized sample of the fault corpus (tests/faults.py), through the same runner code.
+"""A CI-sized sample of the fault corpus (tests/faults/corpus.py), through the same runner code.
 
 One good warehouse is built in a temporary folder; each sampled fault then runs the whole
 pipeline on a copy and must be caught (one clear message naming file, location and rule) with
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests import faults
 from tests.conftest import mirror_dir
+from tests.faults import corpus as faults
 
 SAMPLE = [
     "itu_aggregates_2025:percent_over_100",  # .xlsx, stopped by the blocking schema check

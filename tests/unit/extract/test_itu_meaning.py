@@ -1,7 +1,8 @@
 """Meaning changes the parser refuses in small synthetic sheets (issue 11 item 5).
 
 Each sheet is two years of one block; a change keeps every label valid and would have moved or
-dropped values without a word. The real-workbook versions are in tests/test_layout_drift.py.
+dropped values without a word. The real-workbook versions are in
+tests/integration/test_layout_drift.py.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from ictstats.extract.itu_internet_by_sex_area import (
 )
 from ictstats.extract.itu_internet_use import parse_itu_country_internet
 from ictstats.extract.tables import OBSERVATION_FRAME_COLUMNS
-from tests.drift_helpers import drifted_csv, drifted_xlsx, layout_error
+from tests.integration.drift_helpers import drifted_csv, drifted_xlsx, layout_error
 
 
 @pytest.fixture(scope="module")
