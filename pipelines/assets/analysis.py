@@ -3,7 +3,7 @@
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetOut, Output, asset, multi_asset
 
-from ictstats.analysis import claims, edition_changes, recompute, revisions
+from ictstats.analysis import claims, edition_changes, recompute, reconciliation, revisions
 from ictstats.metadata import resource
 from ictstats.settings import Settings
 from ictstats.sources.manifest import Source
@@ -59,7 +59,7 @@ def recompute_assets(oghist_file: str):
         yield Output(rows, "recomputed_aggregates", metadata=table_metadata(rows))
         cells = resource("recomputed_economy_values").conform(result.economy_values)
         yield Output(cells, "recomputed_economy_values", metadata=table_metadata(cells))
-        table = recompute.reconciliation(observations, result, dates)
+        table = reconciliation.reconciliation(observations, result, dates)
         table = resource("aggregate_reconciliation").conform(table)
         yield Output(table, "aggregate_reconciliation", metadata=table_metadata(table))
 

@@ -7,7 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from ictstats.analysis import recompute
+from ictstats.analysis import groups, recompute
+from ictstats.analysis.reconciliation import reconciliation as reconcile_editions
 from ictstats.analysis.revisions import revisions
 from ictstats.transform import canonical
 from ictstats.transform.entities import EntityError
@@ -25,7 +26,7 @@ from ictstats.warehouse.editions import dataset_of
     ],
 )
 def test_fiscal_year_in_force(published, fiscal_year):
-    assert recompute.fiscal_year_in_force(dt.date(*published)) == fiscal_year
+    assert groups.fiscal_year_in_force(dt.date(*published)) == fiscal_year
 
 
 @pytest.fixture(scope="module")
@@ -47,19 +48,19 @@ def recomputed(country_observations, dates, found_entities, references):
 @pytest.fixture(scope="module")
 def reconciliation(parsed, recomputed, dates):
     published = canonical.combine_editions(parsed.values()).observations
-    return recompute.reconciliation(published, recomputed, dates)
+    return reconcile_editions(published, recomputed, dates)
 
 
 def test_membership_follows_the_fiscal_year(found_entities, references):
-    fy26 = recompute.group_membership(found_entities.economies, references["wb_oghist"], "FY26")
+    fy26 = groups.group_membership(found_entities.economies, references["wb_oghist"], "FY26")
     sizes = fy26.groupby("group").size()
     # OGHIST FY26: 87 H, 54 UM, 50 LM, 26 L (Venezuela unclassified)
     assert (sizes["HIC"], sizes["UMC"], sizes["LMC"], sizes["LIC"]) == (87, 54, 50, 26)
     assert (sizes["LDC"], sizes["LLDC"], sizes["SIDS"]) == (45, 32, 53)
-    fy25 = recompute.group_membership(found_entities.economies, references["wb_oghist"], "FY25")
+    fy25 = groups.group_membership(found_entities.economies, references["wb_oghist"], "FY25")
     assert fy25.groupby("group").size()["HIC"] == 86
     with pytest.raises(EntityError, match=r"^OGH\.xlsx: expected a column for FY40"):
-        recompute.group_membership(
+        groups.group_membership(
             found_entities.economies, references["wb_oghist"], "FY40", "OGH.xlsx"
         )
 
@@ -69,7 +70,7 @@ def test_unknown_classified_code_names_file_cell_and_rule(found_entities, refere
     row = oghist.index[(oghist["fiscal_year"] == "FY26") & (oghist["iso3"] == "FRA")][0]
     oghist.loc[row, "iso3"] = "FRX"
     with pytest.raises(EntityError) as caught:
-        recompute.group_membership(found_entities.economies, oghist, "FY26", "OGH.xlsx")
+        groups.group_membership(found_entities.economies, oghist, "FY26", "OGH.xlsx")
     message = str(caught.value)
     assert "expected every classified economy code" in message
     assert f"OGH.xlsx, {oghist.loc[row, 'source_location']}: 'FRX'" in message
@@ -136,9 +137,9 @@ def test_world_5g_is_not_filled_before_economies_reported(recomputed):
 
 def test_groups_are_listed_as_of_the_edition_date(found_entities, references):
     economies, oghist = found_entities.economies, references["wb_oghist"]
-    nov_2024 = {g.group: g for g in recompute.group_lists(economies, oghist, dt.date(2024, 11, 1))}
-    nov_2025 = {g.group: g for g in recompute.group_lists(economies, oghist, dt.date(2025, 11, 13))}
-    jan_2022 = {g.group: g for g in recompute.group_lists(economies, oghist, dt.date(2022, 1, 25))}
+    nov_2024 = {g.group: g for g in groups.group_lists(economies, oghist, dt.date(2024, 11, 1))}
+    nov_2025 = {g.group: g for g in groups.group_lists(economies, oghist, dt.date(2025, 11, 13))}
+    jan_2022 = {g.group: g for g in groups.group_lists(economies, oghist, dt.date(2022, 1, 25))}
     # Sao Tome and Principe graduated on 13 Dec 2024: an LDC in Nov 2024, not in Nov 2025
     assert "STP" in nov_2024["LDC"].entities and "STP" not in nov_2025["LDC"].entities
     # Bhutan graduated on 13 Dec 2023: an LDC in Jan 2022, though the Sept 2024 M49 list omits it

@@ -53,6 +53,35 @@ def add_source(
     another source, an edition or id already listed, a label or file name that is not a plain
     name, a URL that is not https. The publication date is required (never "today")."""
     sources = load_manifest(manifest)
+    sid, size, digest = _check_new_file(manifest, sources, file, edition, url)
+    entry = {
+        "id": sid,
+        "publisher": publisher,
+        "title": title or f"{publisher} {edition}",
+        "edition": edition,
+        "edition_date": edition_date.isoformat(),
+        "url": url,
+        "url_verified": False,
+        "licence": licence or "see publisher terms",
+        "attribution": attribution or f"Source: {publisher}, {title or edition}",
+        "layout": layout,
+        "filename": file.name,
+        "mirror_path": file.name,
+        "known_copies": [{"sha256": digest, "size": size, "note": "registered with sources add"}],
+        "resaved_by_third_party": False,
+        "secondary": False,
+        "notes": notes
+        or f"Registered with `ictstats sources add` on {dt.date.today().isoformat()}.",
+    }
+    candidate = Source.from_mapping(entry)
+    parse_with_layout(ResolvedSource(candidate, file, digest, size, "add", ""))
+    return _append(manifest, raw_dir, file, entry, digest)
+
+
+def _check_new_file(
+    manifest: Path, sources: dict[str, Source], file: Path, edition: str, url: str
+) -> tuple[str, int, str]:
+    """The new source's id, size and SHA-256, once its names, URL and bytes are new and plain."""
     if not file.is_file():
         raise SourceError(f"{file}: no such file")
     if not _LABEL.match(edition):
@@ -86,36 +115,20 @@ def add_source(
             f"{file}: source file name {file.name!r} is already used in {manifest}; "
             "rename the file (e.g. add the edition's date)"
         )
-    entry = {
-        "id": sid,
-        "publisher": publisher,
-        "title": title or f"{publisher} {edition}",
-        "edition": edition,
-        "edition_date": edition_date.isoformat(),
-        "url": url,
-        "url_verified": False,
-        "licence": licence or "see publisher terms",
-        "attribution": attribution or f"Source: {publisher}, {title or edition}",
-        "layout": layout,
-        "filename": file.name,
-        "mirror_path": file.name,
-        "known_copies": [{"sha256": digest, "size": size, "note": "registered with sources add"}],
-        "resaved_by_third_party": False,
-        "secondary": False,
-        "notes": notes
-        or f"Registered with `ictstats sources add` on {dt.date.today().isoformat()}.",
-    }
-    candidate = Source.from_mapping(entry)
-    parse_with_layout(ResolvedSource(candidate, file, digest, size, "add", ""))
+    return sid, size, digest
+
+
+def _append(manifest: Path, raw_dir: Path, file: Path, entry: dict, digest: str) -> Source:
+    """Copy the file into data/raw/ and append its entry, the manifest replaced in one step
+    after the result is proved to load."""
     text = manifest.read_text("utf-8")
     block = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=100)
     indented = "".join(f"  {line}\n" for line in block.splitlines())
     new_text = text.rstrip("\n") + "\n\n" + indented
-    # prove the result still loads before replacing the manifest
     probe = Path(tempfile.mkstemp(dir=manifest.parent, prefix=".manifest-")[1])
     try:
         probe.write_text(new_text, "utf-8")
-        added = load_manifest(probe)[sid]
+        added = load_manifest(probe)[entry["id"]]
         target = raw_dir / file.name
         if target.exists() and sha256_of(target) != digest:
             raise SourceError(f"{target} exists with other bytes; refusing to overwrite it")
