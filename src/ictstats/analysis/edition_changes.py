@@ -32,27 +32,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ictstats.metadata import KEY
+from ictstats.metadata import KEY, resource
 
 SHARE_UNITS = frozenset({"percent", "per_100"})  # values in points; revisions bounded in points
 PAST_YEARS = 2  # a year at least this many years before the edition's year is closed
 PLAUSIBLE_REVISION = {"points": 10.0, "relative": 0.5}
 GAP_FLOOR = 0.5  # points; smaller female-male gaps may flip by rounding alone
 
-COLUMNS = [
-    "dataset",
-    "edition",
-    "edition_date",
-    "previous_edition",
-    "change",
-    *KEY,
-    "value",
-    "previous_value",
-    "difference",
-    "source_location",
-    "previous_source_location",
-    "detail",
-]
+COLUMNS = resource("edition_changes").columns
 CHANGES = ("gap_sign_flip", "revised", "disappeared", "series_dropped")  # most serious first
 
 

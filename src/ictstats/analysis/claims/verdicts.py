@@ -40,6 +40,7 @@ from ictstats.analysis.claims.comparators import (
 from ictstats.analysis.claims.facts import candidates, values
 from ictstats.analysis.claims.loading import field_error
 from ictstats.analysis.claims.register import Claim, ClaimsError, Document, Edition, Register
+from ictstats.metadata import resource
 
 # what a row is to its claim's verdict
 JUDGED, LATEST, NEAREST_BEFORE, NEAREST_AFTER = (
@@ -51,32 +52,7 @@ JUDGED, LATEST, NEAREST_BEFORE, NEAREST_AFTER = (
 CONFIRMATION, REVISION, EARLIER, NO_VALUE = "confirmation", "revision", "earlier", "no_value"
 LOW_COVERAGE = "excluded_low_coverage"
 
-CHECK_COLUMNS = [
-    "claim",
-    "document",
-    "adopted",
-    "paragraph",
-    "wording",
-    "comparator",
-    "cited",
-    "tolerance",
-    "unit",
-    "edition",
-    "edition_date",
-    "source_kind",
-    "imputation",
-    "year",
-    "value",
-    "difference",
-    "verdict",
-    "role",
-    "detail",
-    "relied_on",
-    "relied_on_date",
-    "claim_verdict",
-    "reason",
-    "needed_edition",
-]
+CHECK_COLUMNS = resource("claim_checks").columns
 
 
 def check_claims(register: Register, facts: pd.DataFrame, economies: set[str]) -> pd.DataFrame:
