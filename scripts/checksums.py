@@ -98,11 +98,46 @@ def compare(before: dict, after: dict) -> list[str]:
     return lines
 
 
+def same_values(before: Path, after: Path) -> list[str]:
+    """Per table: rows that differ once the old values are cast to the new column types (a type
+    change such as TIMESTAMP -> DATE or DOUBLE 2025.0 -> INTEGER 2025 is then no difference);
+    columns only one side has are left out."""
+    con = duckdb.connect()
+    con.execute(f"attach '{before}' as b (read_only)")
+    con.execute(f"attach '{after}' as a (read_only)")
+    lines = []
+    names = con.execute(
+        "select table_name from duckdb_tables() where database_name = 'a' "
+        "and table_name in (select table_name from duckdb_tables() where database_name = 'b') "
+        "order by 1"
+    ).fetchall()
+    for (table,) in names:
+        columns = con.execute(
+            "select column_name, data_type from duckdb_columns() where database_name = 'a' "
+            f"and table_name = '{table}' and column_name in (select column_name from "
+            f"duckdb_columns() where database_name = 'b' and table_name = '{table}')"
+        ).fetchall()
+        cast = ", ".join(f'cast("{c}" as {kind}) as "{c}"' for c, kind in columns)
+        gone, new = (
+            con.execute(
+                f"select count(*) from (select {cast} from {x}.{table} "
+                f"except all select {cast} from {y}.{table})"
+            ).fetchone()[0]
+            for x, y in (("b", "a"), ("a", "b"))
+        )
+        lines.append(f"table {table}: {gone} row(s) only before, {new} only after")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("curated", nargs="?", help="a curated folder (holds ictstats.duckdb)")
     parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"))
+    parser.add_argument("--same-values", nargs=2, metavar=("BEFORE_DB", "AFTER_DB"))
     args = parser.parse_args()
+    if args.same_values:
+        print("\n".join(same_values(*(Path(p) for p in args.same_values))))
+        return 0
     if args.compare:
         before, after = (json.loads(Path(p).read_text()) for p in args.compare)
         print("\n".join(compare(before, after)))
