@@ -9,7 +9,7 @@ export ICTSTATS_DAGSTER_STORAGE ?= $(CURDIR)/.dagster
 
 .PHONY: setup run test lint format dev contract bench faults clean dictionary
 
-# The oldest DuckDB the README says opens the warehouse (ictstats.warehouse.builds.OLDEST_DUCKDB_READER;
+# The oldest DuckDB the README says opens the warehouse (ictstats.warehouse.write.OLDEST_DUCKDB_READER;
 # keep equal), in its own folder beside the venv's packages: tests/integration/test_cli.py runs it.
 OLDEST_DUCKDB := 1.0.0
 OLD_DUCKDB := $(VENV)/duckdb-$(OLDEST_DUCKDB)

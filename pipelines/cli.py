@@ -50,7 +50,7 @@ def main() -> None:
     "--no-wait", is_flag=True, help="Stop at once if another build of this project is running."
 )
 def run(select: tuple[str, ...], force: bool, no_wait: bool) -> None:
-    """Materialize every asset (sources -> parsed -> validated -> warehouse) in process.
+    """Materialize every asset (sources -> parsed -> transform -> analysis -> publish) in process.
 
     Each failed step prints its error (file, sheet and cell or row, the rule, what to do);
     each warning check prints its count and first rows. Ctrl-C stops the run and leaves the

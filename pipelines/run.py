@@ -67,7 +67,15 @@ def upstream_selection(defs, names: list[str]) -> set:
 
     names = sorted({"publish" if n in BUILD_OUTPUTS else n for n in names})
     graph = defs.resolve_asset_graph()
-    return AssetSelection.assets(*(AssetKey(n) for n in names)).upstream().resolve(graph)
+    # the other outputs of a multi-asset step (observations with sheet_repeats and editions, ...)
+    # come along: a step runs whole; then everything upstream of those too
+    selection = AssetSelection.assets(*(AssetKey(n) for n in names)).upstream()
+    for _ in range(len(list(graph.get_all_asset_keys()))):
+        wider = selection.required_multi_asset_neighbors().upstream()
+        if wider.resolve(graph) == selection.resolve(graph):
+            break
+        selection = wider
+    return selection.resolve(graph)
 
 
 def materialize_all(root: Path, selection: list[str] | None = None, wait: bool = True) -> bool:

@@ -117,15 +117,31 @@ def same_values(before: Path, after: Path) -> list[str]:
             f"and table_name = '{table}' and column_name in (select column_name from "
             f"duckdb_columns() where database_name = 'b' and table_name = '{table}')"
         ).fetchall()
-        cast = ", ".join(f'cast("{c}" as {kind}) as "{c}"' for c, kind in columns)
-        gone, new = (
+        old_types = dict(
             con.execute(
-                f"select count(*) from (select {cast} from {x}.{table} "
-                f"except all select {cast} from {y}.{table})"
-            ).fetchone()[0]
-            for x, y in (("b", "a"), ("a", "b"))
+                "select column_name, data_type from duckdb_columns() where database_name = 'b' "
+                f"and table_name = '{table}'"
+            ).fetchall()
         )
-        lines.append(f"table {table}: {gone} row(s) only before, {new} only after")
+        counts = []
+        # both ways: old values cast to the new types, and new values cast to the old types
+        # (DuckDB rounds DOUBLE -> INTEGER, so one direction alone could hide a truncation)
+        for types in ({c: k for c, k in columns}, {c: old_types[c] for c, _ in columns}):
+            cast = ", ".join(f'cast("{c}" as {k}) as "{c}"' for c, k in types.items())
+            counts.append(
+                [
+                    con.execute(
+                        f"select count(*) from (select {cast} from {x}.{table} "
+                        f"except all select {cast} from {y}.{table})"
+                    ).fetchone()[0]
+                    for x, y in (("b", "a"), ("a", "b"))
+                ]
+            )
+        (gone, new), (gone_old, new_old) = counts
+        lines.append(
+            f"table {table}: as new types {gone} row(s) only before, {new} only after; "
+            f"as old types {gone_old} only before, {new_old} only after"
+        )
     return lines
 
 

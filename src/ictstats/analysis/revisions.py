@@ -61,7 +61,9 @@ def reconcile(published: pd.DataFrame, recomputed: pd.DataFrame) -> pd.DataFrame
     pub = published[published["unit"] == "percent"]
     people = published[published["unit"] == "millions"][[*key, "value"]]
     pub = pub.merge(people.rename(columns={"value": "millions"}), on=key, how="left")
-    pub["published_group_population"] = pub["millions"] / pub["value"] * 100 * 1e6
+    # none where the published percent is 0: millions / 0 % implies no population (it was inf)
+    implied = pub["millions"] / pub["value"].where(pub["value"] != 0) * 100 * 1e6
+    pub["published_group_population"] = implied
     merged = pub.merge(
         recomputed,
         on=["series", "entity", "sex", "area", "age", "year"],

@@ -85,7 +85,8 @@ FIELDS: dict[str, dict] = {
     },
     "obs_status": {
         "type": "string",
-        "description": "A normal value, E an estimate flagged as such by the publisher.",
+        "description": "Observation status: `A` normal value, `E` an estimate flagged as such by "
+        "the publisher.",
         "constraints": {"enum": list(codes.OBS_STATUS)},
     },
     # --- provenance ------------------------------------------------------------------------------
@@ -189,6 +190,7 @@ FIELDS: dict[str, dict] = {
     "income_group": {
         "type": "string",
         "description": "L, LM, UM or H; null where the World Bank gives none.",
+        "constraints": {"enum": ["L", "LM", "UM", "H"]},
     },
     "flag": {"type": "string", "description": "Mark printed beside the group in OGHIST."},
     "former_economy": {"type": "boolean", "description": "Economy that no longer exists."},
@@ -196,6 +198,7 @@ FIELDS: dict[str, dict] = {
         "type": "count",
         "unit": PERSONS,
         "description": "Total population (World Bank SP.POP.TOTL).",
+        "constraints": {"minimum": 0},
     },
     # --- sheet repeats ---------------------------------------------------------------------------
     "sheet": {"type": "string", "description": "Workbook sheet of the repeated cell."},
@@ -246,7 +249,9 @@ FIELDS: dict[str, dict] = {
     "imputed_share": {
         "type": "number",
         "unit": FRACTION,
-        "description": "Share of the group's population whose value was imputed.",
+        "description": "Share of the aggregate's population-weighted value that comes from "
+        "imputed economy values: (imputed + filled) / (valued + filled), weights = population. "
+        "Not the share of the population imputed.",
         "constraints": {"minimum": 0, "maximum": 1},
     },
     "low_coverage": {
@@ -288,7 +293,9 @@ FIELDS: dict[str, dict] = {
     "published_group_population": {
         "type": "number",
         "unit": PERSONS,
-        "description": "Group population the publisher's own millions imply (millions / percent).",
+        "description": "Group population the publisher's own figures imply: its value in "
+        "millions / its value in percent x 100 x 10^6; null where either is missing or the "
+        "percent is 0.",
     },
     "target_met": {
         "type": "boolean",
@@ -343,7 +350,7 @@ FIELDS: dict[str, dict] = {
     },
     "cited": {"type": "number", "unit": ROW_UNIT, "description": "The figure as cited."},
     "tolerance": {
-        "type": "count",
+        "type": "number",
         "description": "For `about`: allowed difference, in the cited unit.",
     },
     "source_kind": {

@@ -27,11 +27,15 @@ OBSERVATION_FIELDS = [
     "unit",
     "obs_status",
     # a workbook cell (`<sheet>!<cell>`) or a CSV row (`row <n>`, possibly with more detail)
-    ("source_location", {"constraints": {"pattern": r"^.+![A-Z]+[0-9]+$|^row [0-9]+"}}),
+    ("source_location", {"constraints": {"pattern": r"^.+![A-Z]+[0-9]+$|^row [0-9]+(, .+)?$"}}),
 ]
 _EDITION_FK = {"fields": ["edition"], "reference": {"resource": "editions", "fields": ["id"]}}
 _SERIES_FK = {"fields": ["series"], "reference": {"resource": "series", "fields": ["id"]}}
 _UNIT_FK = {"fields": ["unit"], "reference": {"resource": "units", "fields": ["id"]}}
+_INPUT_EDITION_FK = {
+    "fields": ["input_edition"],
+    "reference": {"resource": "editions", "fields": ["id"]},
+}
 _ENTITY_FK = {"fields": ["entity"], "reference": {"resource": "entities", "fields": ["code"]}}
 # A `series_dropped` row of edition_changes stands for a whole series: its entity and breakdowns
 # are '' and its year 0 (a primary key cannot hold nulls).
@@ -83,7 +87,7 @@ RESOURCES: dict[str, dict] = {
             "source_location_published",
         ],
         "primary_key": ["edition", "source_location"],
-        "foreign_keys": [_EDITION_FK],
+        "foreign_keys": [_EDITION_FK, _SERIES_FK, _UNIT_FK, _ENTITY_FK],
         "sources": "ITU Key ICT indicator aggregates workbooks",
     },
     "editions": {
@@ -229,7 +233,7 @@ RESOURCES: dict[str, dict] = {
             ("imputation_spread", NULLABLE),
         ],
         "primary_key": ["edition", "imputation", *BREAKDOWN],
-        "foreign_keys": [_SERIES_FK, _ENTITY_FK],
+        "foreign_keys": [_SERIES_FK, _ENTITY_FK, _INPUT_EDITION_FK],
         "sources": "observations (country values), population, income_classifications, economies",
     },
     "recomputed_economy_values": {
@@ -244,7 +248,7 @@ RESOURCES: dict[str, dict] = {
             ("population", {"description": "Population weight of the economy that year."}),
         ],
         "primary_key": ["input_edition", "imputation", *BREAKDOWN],
-        "foreign_keys": [_SERIES_FK],
+        "foreign_keys": [_SERIES_FK, _ENTITY_FK, _INPUT_EDITION_FK],
         "sources": "observations (country values), population",
     },
     "aggregate_reconciliation": {
@@ -276,6 +280,15 @@ RESOURCES: dict[str, dict] = {
             ("largest_imputed_contributions", NULLABLE),
         ],
         "primary_key": ["published_edition", "recomputed_edition", "imputation", *BREAKDOWN],
+        "foreign_keys": [
+            {
+                "fields": ["published_edition"],
+                "reference": {"resource": "editions", "fields": ["id"]},
+            },
+            _INPUT_EDITION_FK,
+            _SERIES_FK,
+            _ENTITY_FK,
+        ],
         "sources": "observations (ITU aggregates), recomputed_aggregates",
     },
     "revisions": {

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow
@@ -71,11 +72,14 @@ class Field:
             checks.append(pa.Check.isin(c["enum"]))
         if "pattern" in c:  # `rule`: what the pattern means, shown instead of the regex
             named = {"name": c["rule"], "error": c["rule"]} if "rule" in c else {}
-            checks.append(pa.Check.str_matches(c["pattern"], **named))
+            # the whole text must match: `$` alone lets "USA\n" through
+            checks.append(pa.Check.str_matches(f"(?:{c['pattern']})\\Z", **named))
         if "min_length" in c:
             checks.append(pa.Check.str_length(min_value=c["min_length"]))
         if "minimum" in c:
             checks.append(pa.Check.ge(c["minimum"]))
+        elif self.type == "count":  # a count is never negative
+            checks.append(pa.Check.ge(0))
         if "maximum" in c:
             checks.append(pa.Check.le(c["maximum"]))
         return checks
@@ -138,7 +142,7 @@ class Resource:
             )
         out = frame[self.columns].copy()
         for f in self.fields:
-            out[f.name] = _as_type(out[f.name], f)
+            out[f.name] = _as_type(out[f.name], f, f"{where}: {self.name}" if where else self.name)
         return out.reset_index(drop=True)
 
     def create_table_sql(self, primary_key: bool = True) -> str:
@@ -171,14 +175,47 @@ def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _as_type(column: pd.Series, f: Field) -> pd.Series:
+def _as_type(column: pd.Series, f: Field, table: str) -> pd.Series:
+    """The column in the field's type, never changing a value: a cast that would (a year of
+    2005.5, a count of 1e20, a missing required flag) is refused, naming table and column;
+    a missing value in a required column is left for the schema check to name its rows."""
     if f.type == "string":
         return column.astype(object).where(column.notna(), None)
-    if f.type == "date":
-        return pd.to_datetime(column).dt.normalize().astype("datetime64[ns]")
-    if f.type in ("year", "count") and not f.nullable and column.isna().any():
+    if not f.nullable and column.isna().any():
         return column  # left as it is: the schema check names the rows with no value
-    return column.astype(f.pandas_dtype)
+    try:
+        if f.type == "date":
+            return pd.to_datetime(column).dt.normalize().astype("datetime64[ns]")
+        if f.type in ("year", "count", "boolean"):
+            _refuse_lossy(column, f, table)
+        return column.astype(f.pandas_dtype)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValidationError(
+            f"{table}.{f.name}: values cannot be stored as {f.logical.duckdb} ({exc})",
+            "The step that made the table is at fault (ictstats/metadata/fields.py declares "
+            "the column's type).",
+            1,
+        ) from None
+
+
+def _refuse_lossy(column: pd.Series, f: Field, table: str) -> None:
+    """Stop before a cast that would change a value: a fraction or an out-of-range number made
+    an integer, or anything but True/False made a flag."""
+    present = column.dropna()
+    if f.type == "boolean":
+        lossy = ~present.map(lambda v: isinstance(v, bool | np.bool_))
+    else:
+        numbers = pd.to_numeric(present, errors="coerce")
+        lossy = numbers.isna() | (numbers != numbers.round()) | (numbers.abs() >= 2**53)
+    if lossy.any():
+        shown = ", ".join(repr(v) for v in present[lossy].head(5))
+        raise ValidationError(
+            f"{table}.{f.name}: {int(lossy.sum())} value(s) would change if stored as "
+            f"{f.logical.duckdb}: {shown}",
+            "Nothing was written. The step that made the table is at fault, or the column's "
+            "declared type (ictstats/metadata/fields.py) is wrong.",
+            int(lossy.sum()),
+        )
 
 
 def _field(name: str, overrides: dict | None = None) -> Field:

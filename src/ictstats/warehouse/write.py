@@ -84,7 +84,15 @@ def _arrow(name: str, frame: pd.DataFrame, drop: str | None = None) -> pyarrow.T
     if drop:
         schema = schema.remove(schema.get_field_index(drop))
         frame = frame.drop(columns=drop)
-    return pyarrow.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    try:
+        return pyarrow.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    except (pyarrow.ArrowException, ValueError, TypeError) as exc:  # e.g. a null where required
+        raise ValidationError(
+            f"table {name} cannot be written as declared: {exc}",
+            "Nothing was written. The step that made the table is at fault, or its declaration "
+            "(ictstats/metadata/resources.py, fields.py) is wrong.",
+            1,
+        ) from None
 
 
 def write_parquet_build(staging: Path, every: Mapping[str, pd.DataFrame]) -> Path:
@@ -157,15 +165,23 @@ def _load_tables(con: duckdb.DuckDBPyConnection, parquet_dir: Path) -> None:
         con.execute(table.create_table_sql(primary_key=False))
         columns = ", ".join(f'"{c}"' for c in table.columns)
         if table.partition_by:
-            glob = str(parquet_dir / table.name / "*" / "*.parquet")
+            glob = _sql_path(parquet_dir / table.name / "*" / "*.parquet")
             source = (
                 f"read_parquet('{glob}', hive_partitioning = true, "
                 f"hive_types = {{'{table.partition_by}': VARCHAR}})"
             )
             order = f" order by {table.partition_by}, {', '.join(_OBSERVATION_ORDER)}"
         else:
-            source, order = f"read_parquet('{parquet_dir / f'{table.name}.parquet'}')", ""
+            source, order = (
+                f"read_parquet('{_sql_path(parquet_dir / f'{table.name}.parquet')}')",
+                "",
+            )
         con.execute(f"insert into {table.name} ({columns}) select {columns} from {source}{order}")
+
+
+def _sql_path(path: Path) -> str:
+    """A path inside a single-quoted SQL string (a project folder may hold a quote)."""
+    return str(path).replace("'", "''")
 
 
 def check_keys(con: duckdb.DuckDBPyConnection) -> None:

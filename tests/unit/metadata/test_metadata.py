@@ -120,3 +120,54 @@ def test_arrow_schema_follows_the_declaration():
 
 def test_resources_list_every_table_once():
     assert len(RESOURCES) == len(tables()) + len(views()) == 18
+
+
+@pytest.mark.parametrize(
+    "column, values, shown",
+    [
+        ("year", [2005.5], "2005.5"),  # a fraction would be truncated to 2005
+        ("population", [1e20], "1e+20"),  # would wrap round in int64
+    ],
+)
+def test_conform_refuses_a_cast_that_would_change_a_value(column, values, shown):
+    row = {
+        "code": "AAA",
+        "name": "A",
+        "year": 2005.0,
+        "population": 10.0,
+        "source_location": "row 2",
+    }
+    frame = pd.DataFrame([row])
+    frame[column] = values
+    with pytest.raises(ValidationError) as caught:
+        resource("population").conform(frame)
+    text = str(caught.value)
+    assert f"population.{column}" in text and shown in text and "would change" in text
+
+
+def test_a_missing_required_flag_is_not_made_true_or_false():
+    """NaN would become True (and None False) in a plain bool cast; the schema check names it."""
+    frame = pd.DataFrame(
+        {"code": ["AAA"], "name": ["A"], "m49": [None], "iso2": [None], "un_region": [None],
+         "un_sub_region": [None], "ldc": [float("nan")], "lldc": [False], "sids": [False],
+         "itu_code": [None], "is_independent": [None], "wb_region": [None], "note": [None],
+         "kind": ["economy"]}
+    )  # fmt: skip
+    conformed = resource("economies").conform(frame)
+    assert conformed["ldc"].isna().all()
+    with pytest.raises(ValidationError) as caught:
+        schemas.validate(conformed, schemas.table_schema("economies"))
+    assert "ldc" in caught.value.report and "not_nullable" in caught.value.report
+
+
+def test_a_code_must_match_whole_not_up_to_a_line_break():
+    """`$` alone matches before a final newline: "USA\n" passed a `^[A-Z]{3}$` check."""
+    obs = {
+        "edition": "itu-agg-2025-11", "source_id": "x", "source_sha256": "0" * 64,
+        "series": "internet_use", "entity": "USA\n", "sex": "_T", "area": "_T", "age": "_T",
+        "year": 2024, "value": 50.0, "unit": "percent", "obs_status": "A",
+        "source_location": "row 2, 2024",
+    }  # fmt: skip
+    with pytest.raises(ValidationError) as caught:
+        schemas.validate(pd.DataFrame([obs]), schemas.OBSERVATIONS)
+    assert "group code, ISO3 or WB_/OWID_ aggregate" in caught.value.report
