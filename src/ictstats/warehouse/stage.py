@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ictstats.errors import IctstatsError, ValidationError
+from ictstats.metadata import resource
 from ictstats.sources.manifest import ResolvedSource, sha256_of
 from ictstats.transform import schemas
 from ictstats.warehouse import builds, write
@@ -113,7 +114,10 @@ def stage_warehouse(
     observations = tables["observations"]
     with writing_build(staging, "the warehouse"):
         publish_gate(observations, resolved)
-        every = {**write.dimension_tables(), **tables}
+        code_lists = write.dimension_tables()
+        for name, frame in code_lists.items():  # made here, so checked here (blocking)
+            schemas.validate(resource(name).conform(frame), schemas.table_schema(name))
+        every = {**code_lists, **tables}
     with writing_build(staging, "the Parquet files"):
         parquet = write.write_parquet_build(staging, every)
     database = staging / "ictstats.duckdb"
